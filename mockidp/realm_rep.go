@@ -8,37 +8,37 @@ import "encoding/json"
 // from a zero value.
 
 type realmRep struct {
-	ID                        string                        `json:"id"`
-	Realm                     string                        `json:"realm"`
-	DisplayName               string                        `json:"displayName"`
-	Enabled                   *bool                         `json:"enabled"`
-	SSLRequired               string                        `json:"sslRequired"`
-	AccessTokenLifespan       *int64                        `json:"accessTokenLifespan"`
-	AccessTokenLifespanImpl   *int64                        `json:"accessTokenLifespanForImplicitFlow"`
-	AccessCodeLifespan        *int64                        `json:"accessCodeLifespan"`
-	AccessCodeLifespanUser    *int64                        `json:"accessCodeLifespanUserAction"`
-	AccessCodeLifespanLogin   *int64                        `json:"accessCodeLifespanLogin"`
-	SSOSessionIdleTimeout     *int64                        `json:"ssoSessionIdleTimeout"`
-	SSOSessionMaxLifespan     *int64                        `json:"ssoSessionMaxLifespan"`
-	OfflineSessionIdleTimeout *int64                        `json:"offlineSessionIdleTimeout"`
-	RevokeRefreshToken        *bool                         `json:"revokeRefreshToken"`
-	RefreshTokenMaxReuse      *int64                        `json:"refreshTokenMaxReuse"`
-	DefaultSignatureAlgorithm string                        `json:"defaultSignatureAlgorithm"`
-	NotBefore                 *int64                        `json:"notBefore"`
-	Roles                     *rolesRep                     `json:"roles"`
-	DefaultRole               *roleRep                      `json:"defaultRole"`
-	DefaultRoles              []string                      `json:"defaultRoles"`
-	Users                     []json.RawMessage             `json:"users"`
-	Clients                   []json.RawMessage             `json:"clients"`
-	Components                map[string][]json.RawMessage  `json:"components"`
-	Attributes                map[string]string             `json:"attributes"`
+	ID                        string                       `json:"id"`
+	Realm                     string                       `json:"realm"`
+	DisplayName               string                       `json:"displayName"`
+	Enabled                   *bool                        `json:"enabled"`
+	SSLRequired               string                       `json:"sslRequired"`
+	AccessTokenLifespan       *int64                       `json:"accessTokenLifespan"`
+	AccessTokenLifespanImpl   *int64                       `json:"accessTokenLifespanForImplicitFlow"`
+	AccessCodeLifespan        *int64                       `json:"accessCodeLifespan"`
+	AccessCodeLifespanUser    *int64                       `json:"accessCodeLifespanUserAction"`
+	AccessCodeLifespanLogin   *int64                       `json:"accessCodeLifespanLogin"`
+	SSOSessionIdleTimeout     *int64                       `json:"ssoSessionIdleTimeout"`
+	SSOSessionMaxLifespan     *int64                       `json:"ssoSessionMaxLifespan"`
+	OfflineSessionIdleTimeout *int64                       `json:"offlineSessionIdleTimeout"`
+	RevokeRefreshToken        *bool                        `json:"revokeRefreshToken"`
+	RefreshTokenMaxReuse      *int64                       `json:"refreshTokenMaxReuse"`
+	DefaultSignatureAlgorithm string                       `json:"defaultSignatureAlgorithm"`
+	NotBefore                 *int64                       `json:"notBefore"`
+	Roles                     *rolesRep                    `json:"roles"`
+	DefaultRole               *roleRep                     `json:"defaultRole"`
+	DefaultRoles              []string                     `json:"defaultRoles"`
+	Users                     []json.RawMessage            `json:"users"`
+	Clients                   []json.RawMessage            `json:"clients"`
+	Components                map[string][]json.RawMessage `json:"components"`
+	Attributes                map[string]string            `json:"attributes"`
 }
 
 // realmKnown lists the realm fields that are read, and realmIgnored the
 // descriptive fields that exports carry and that change nothing here, so
 // they are skipped without a warning.
 var (
-	realmKnown = fieldSet(realmRep{})
+	realmKnown   = fieldSet(realmRep{})
 	realmIgnored = map[string]bool{
 		"keycloakVersion": true, "displayNameHtml": true, "createdTimestamp": true,
 		"actionTokenGeneratedByAdminLifespan": true, "actionTokenGeneratedByUserLifespan": true,
@@ -67,12 +67,12 @@ var (
 		"webAuthnPolicyExtraOrigins": true, "webAuthnPolicyPasswordlessRpEntityName": true,
 		"webAuthnPolicyPasswordlessSignatureAlgorithms": true, "webAuthnPolicyPasswordlessRpId": true,
 		"webAuthnPolicyPasswordlessAttestationConveyancePreference": true,
-		"webAuthnPolicyPasswordlessAuthenticatorAttachment": true,
-		"webAuthnPolicyPasswordlessRequireResidentKey": true,
-		"webAuthnPolicyPasswordlessUserVerificationRequirement": true,
-		"webAuthnPolicyPasswordlessCreateTimeout": true,
-		"webAuthnPolicyPasswordlessAvoidSameAuthenticatorRegister": true,
-		"webAuthnPolicyPasswordlessAcceptableAaguids": true, "webAuthnPolicyPasswordlessExtraOrigins": true,
+		"webAuthnPolicyPasswordlessAuthenticatorAttachment":         true,
+		"webAuthnPolicyPasswordlessRequireResidentKey":              true,
+		"webAuthnPolicyPasswordlessUserVerificationRequirement":     true,
+		"webAuthnPolicyPasswordlessCreateTimeout":                   true,
+		"webAuthnPolicyPasswordlessAvoidSameAuthenticatorRegister":  true,
+		"webAuthnPolicyPasswordlessAcceptableAaguids":               true, "webAuthnPolicyPasswordlessExtraOrigins": true,
 		"browserSecurityHeaders": true, "smtpServer": true, "loginTheme": true, "accountTheme": true,
 		"adminTheme": true, "emailTheme": true, "accountThemeVersion": true,
 		"browserFlow": true, "registrationFlow": true, "directGrantFlow": true, "resetCredentialsFlow": true,
@@ -88,13 +88,13 @@ type rolesRep struct {
 }
 
 type roleRep struct {
-	ID          string             `json:"id"`
-	Name        string             `json:"name"`
-	Description string             `json:"description"`
-	Composite   bool               `json:"composite"`
-	Composites  *roleCompositesRep `json:"composites"`
-	ClientRole  bool               `json:"clientRole"`
-	ContainerID string             `json:"containerId"`
+	ID          string              `json:"id"`
+	Name        string              `json:"name"`
+	Description string              `json:"description"`
+	Composite   bool                `json:"composite"`
+	Composites  *roleCompositesRep  `json:"composites"`
+	ClientRole  bool                `json:"clientRole"`
+	ContainerID string              `json:"containerId"`
 	Attributes  map[string][]string `json:"attributes"`
 }
 
@@ -179,10 +179,10 @@ type credentialRep struct {
 }
 
 type componentRep struct {
-	ID           string              `json:"id"`
-	Name         string              `json:"name"`
-	ProviderID   string              `json:"providerId"`
-	SubType      string              `json:"subType"`
-	Config       map[string][]string `json:"config"`
-	SubComponents json.RawMessage    `json:"subComponents"`
+	ID            string              `json:"id"`
+	Name          string              `json:"name"`
+	ProviderID    string              `json:"providerId"`
+	SubType       string              `json:"subType"`
+	Config        map[string][]string `json:"config"`
+	SubComponents json.RawMessage     `json:"subComponents"`
 }
