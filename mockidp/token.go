@@ -50,7 +50,7 @@ func (s *Server) handleToken(c *realmContext) error {
 		return err
 	}
 	if client.BearerOnly {
-		return protocol.New(protocol.ErrInvalidClient, "Bearer-only not allowed")
+		return protocol.New(protocol.ErrInvalidClient, "Bearer-only not allowed").WithStatus(http.StatusBadRequest)
 	}
 	if name := f.duplicated(); name != "" {
 		return protocol.New(protocol.ErrInvalidRequest, "duplicated parameter")
