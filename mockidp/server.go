@@ -160,7 +160,8 @@ func (s *Server) issuerFor(r *http.Request, realm string) string {
 	return s.baseURL(r) + "/realms/" + realm
 }
 
-// realmContext is what a realm handler needs about its request.
+// realmContext is the echo context of a realm request with the resolved
+// realm, issuer and keys.
 type realmContext struct {
 	echo.Context
 	realm  *Realm
@@ -168,14 +169,14 @@ type realmContext struct {
 	keys   *keyMaterial
 }
 
-// withRealm resolves the realm named in the path, answering 404 as
-// Keycloak 26 does when there is none.
+// withRealm resolves the realm named in the path and responds 404, as
+// Keycloak 26 does, when there is none.
 func (s *Server) withRealm(h func(*realmContext) error) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		name := c.Param("realm")
 		r, ok := s.realms[name]
 		if !ok {
-			// Keycloak 26 answers an unknown realm with this body.
+			// Keycloak 26 responds to an unknown realm with this body.
 			// NOTE: the exact body is believed, not confirmed, for 26.
 			return errRealmNotFound
 		}
@@ -195,7 +196,7 @@ const (
 	ctxClientID = "client_id"
 )
 
-// Keycloak 26 answers requests that match no resource with a JSON body that
+// Keycloak 26 responds to requests that match no resource with a JSON body that
 // reuses the OAuth "error" member for the exception's message.
 var (
 	errRealmNotFound = &protocol.Error{Code: "Realm does not exist", Description: keycloakLogHint, Status: http.StatusNotFound}
