@@ -261,11 +261,16 @@ func keySourceError(workspace string, err error) *protocol.Error {
 		WithStatus(http.StatusServiceUnavailable).WithCause(err)
 }
 
+// loggedAlgorithms are the algorithms whose tokens unverifiedClientID reads:
+// the allowed ones and HMAC, so a rejected HS256 or HS512 token (such as a
+// Keycloak refresh token) still names its client in the log.
+var loggedAlgorithms = append([]jose.SignatureAlgorithm{jose.HS256, jose.HS384, jose.HS512}, allowedAlgorithms...)
+
 // unverifiedClientID returns the "azp" claim of a token without verifying
 // it, for the log line of a rejected request. It returns "" when the token
 // cannot be parsed.
 func unverifiedClientID(raw string) string {
-	jws, err := jose.ParseSignedCompact(raw, allowedAlgorithms)
+	jws, err := jose.ParseSignedCompact(raw, loggedAlgorithms)
 	if err != nil {
 		return ""
 	}

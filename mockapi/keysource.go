@@ -32,15 +32,19 @@ type KeyRefresher interface {
 }
 
 // KeyFunc adapts a function to KeySource. It suits an identity provider in
-// the same process, such as the emulator's (*mockidp.Server).PublicKeys:
+// the same process, such as the emulator, whose PublicKeys has this
+// signature. The function should report an unknown realm with
+// ErrUnknownWorkspace, so the request gets 404:
 //
-//	mockapi.KeyFunc(func(_ context.Context, workspace string) (*jose.JSONWebKeySet, error) {
-//		return idp.PublicKeys(workspace)
+//	mockapi.KeyFunc(func(ctx context.Context, workspace string) (*jose.JSONWebKeySet, error) {
+//		if _, ok := idp.Realm(workspace); !ok {
+//			return nil, fmt.Errorf("%w: %q", mockapi.ErrUnknownWorkspace, workspace)
+//		}
+//		return idp.PublicKeys(ctx, workspace)
 //	})
 //
 // The function is called for every token that is not in the token cache, so
-// it must be cheap. An error from it that does not wrap ErrUnknownWorkspace
-// gets 503.
+// it must be cheap. Any other error from it gets 503.
 type KeyFunc func(ctx context.Context, workspace string) (*jose.JSONWebKeySet, error)
 
 // Keys calls f.
