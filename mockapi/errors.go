@@ -15,11 +15,11 @@ import (
 // and complexity errors keep gqlgen's own codes: GRAPHQL_PARSE_FAILED,
 // GRAPHQL_VALIDATION_FAILED and COMPLEXITY_LIMIT_EXCEEDED.
 const (
-	CodeBadUserInput      = "BAD_USER_INPUT"
-	CodeNotFound          = "NOT_FOUND"
-	CodeDepthLimit        = "DEPTH_LIMIT_EXCEEDED"
-	CodeBadRequest        = "BAD_REQUEST"
-	CodeInternalServerErr = "INTERNAL_SERVER_ERROR"
+	CodeBadUserInput        = "BAD_USER_INPUT"
+	CodeNotFound            = "NOT_FOUND"
+	CodeDepthLimitExceeded  = "DEPTH_LIMIT_EXCEEDED"
+	CodeBadRequest          = "BAD_REQUEST"
+	CodeInternalServerError = "INTERNAL_SERVER_ERROR"
 )
 
 // fieldError is an error that a resolver returns to the client with a code.
@@ -62,7 +62,7 @@ func presentError(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		gerr = graphql.DefaultErrorPresenter(ctx, err)
 		gerr.Message = "internal server error"
-		errcode.Set(gerr, CodeInternalServerErr)
+		errcode.Set(gerr, CodeInternalServerError)
 		return gerr
 	}
 }

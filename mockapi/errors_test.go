@@ -208,24 +208,117 @@ func TestLimits(t *testing.T) {
 	})
 }
 
-func TestDepthLimitError(t *testing.T) {
+func TestDepthLimit(t *testing.T) {
 	t.Parallel()
 	a := startAPI(t, func(c *mockapi.Config) { c.MaxDepth = 1 })
 	token := mint(t, demoRealm, start, readRole, nil)
+	const message = "operation nests more than 1 levels of fields, which exceeds the depth limit"
+
+	tests := []struct {
+		name      string
+		query     string
+		wantCodes []string
+	}{
+		{name: "leaf root field", query: `mutation { deleteApp(id: "x") }`, wantCodes: []string{"NOT_FOUND"}},
+		{name: "nested field", query: `{ apps { id } }`, wantCodes: []string{"DEPTH_LIMIT_EXCEEDED"}},
+		{name: "nested through fragment", query: `query { ...Q } fragment Q on Query { apps { id } }`, wantCodes: []string{"DEPTH_LIMIT_EXCEEDED"}},
+		{name: "nested through inline fragment", query: `query { ... on Query { app(id: "x") { id } } }`, wantCodes: []string{"DEPTH_LIMIT_EXCEEDED"}},
+		{name: "introspection exempt", query: `{ __schema { types { name fields { name } } } }`, wantCodes: []string{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tok := token
+			if strings.HasPrefix(tc.query, "mutation") {
+				tok = mint(t, demoRealm, start, bothRoles, nil)
+			}
+			res := post(t, a.endpoint("demo"), tok, tc.query, nil).result(t)
+			if diff := cmp.Diff(tc.wantCodes, res.errorCodes()); diff != "" {
+				t.Errorf("error codes (-want +got):\n%s", diff)
+			}
+			if len(tc.wantCodes) == 1 && tc.wantCodes[0] == "DEPTH_LIMIT_EXCEEDED" && res.Errors[0].Message != message {
+				t.Errorf("message = %q, want %q", res.Errors[0].Message, message)
+			}
+		})
+	}
 
 	resp := post(t, a.endpoint("demo"), token, `{ apps { id } }`, nil)
 	if resp.status != http.StatusUnprocessableEntity {
 		t.Errorf("status = %d, want 422 (body %s)", resp.status, resp.body)
 	}
+}
+
+func TestResolverPanic(t *testing.T) {
+	t.Parallel()
+	a := startAPI(t, func(c *mockapi.Config) {
+		c.InsecureDisableAuth = true
+		c.Seed = func(workspace string) ([]byte, bool) {
+			if workspace == "boom" {
+				panic("seed exploded")
+			}
+			return nil, false
+		}
+	})
+
+	resp := post(t, a.endpoint("boom"), "", appsQuery, nil)
+	if resp.status != http.StatusOK {
+		t.Errorf("status = %d, want 200 with a GraphQL error (body %s)", resp.status, resp.body)
+	}
 	res := resp.result(t)
-	if diff := cmp.Diff([]string{"DEPTH_LIMIT_EXCEEDED"}, res.errorCodes()); diff != "" {
+	if diff := cmp.Diff([]string{"INTERNAL_SERVER_ERROR"}, res.errorCodes()); diff != "" {
 		t.Errorf("error codes (-want +got):\n%s", diff)
 	}
-	want := "operation nests more than 1 levels of fields, which exceeds the depth limit"
-	if len(res.Errors) == 1 && res.Errors[0].Message != want {
-		t.Errorf("message = %q, want %q", res.Errors[0].Message, want)
+	if len(res.Errors) == 1 && res.Errors[0].Message != "internal server error" {
+		t.Errorf("message = %q, want internal server error", res.Errors[0].Message)
+	}
+	if !strings.Contains(a.logs.String(), "seed exploded") {
+		t.Errorf("log does not name the panic: %s", a.logs.String())
+	}
+
+	// The server keeps serving.
+	if resp := post(t, a.endpoint("demo"), "", appsQuery, nil); resp.status != http.StatusOK {
+		t.Errorf("next request: status = %d, want 200", resp.status)
 	}
 }
+
+func TestBrokenSeed(t *testing.T) {
+	t.Parallel()
+	a := startAPI(t, func(c *mockapi.Config) {
+		c.InsecureDisableAuth = true
+		c.Seed = func(string) ([]byte, bool) { return []byte(`{"apps": [{"name": "no id"}]}`), true }
+	})
+
+	res := post(t, a.endpoint("demo"), "", appsQuery, nil).result(t)
+	if string(res.Data) != `{"apps":[]}` {
+		t.Errorf("data = %s, want an empty workspace", res.Data)
+	}
+	if !strings.Contains(a.logs.String(), "an app has no id or no name") {
+		t.Errorf("log does not name the seed error: %s", a.logs.String())
+	}
+}
+
+// introspectionQuery has the shape of the query GraphiQL and other tools
+// send, nesting type references seven levels deep.
+const introspectionQuery = `query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+  ofType { kind name ofType { kind name ofType { kind name } } } } } } }
+}`
 
 func TestIntrospection(t *testing.T) {
 	t.Parallel()
@@ -243,5 +336,14 @@ func TestIntrospection(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"id", "name", "description", "createdAt", "updatedAt"}, names); diff != "" {
 		t.Errorf("App fields (-want +got):\n%s", diff)
+	}
+
+	// The default depth and complexity limits let the tools' query through.
+	var schema struct {
+		Schema struct{ QueryType struct{ Name string } } `json:"__schema"`
+	}
+	decodeData(t, post(t, a.endpoint("demo"), token, introspectionQuery, nil), &schema)
+	if schema.Schema.QueryType.Name != "Query" {
+		t.Errorf("queryType = %q, want Query", schema.Schema.QueryType.Name)
 	}
 }

@@ -35,7 +35,7 @@ func (d depthLimit) MutateOperationContext(_ context.Context, opCtx *graphql.Ope
 		return nil
 	}
 	err := gqlerror.Errorf("operation nests more than %d levels of fields, which exceeds the depth limit", d.max)
-	errcode.Set(err, CodeDepthLimit)
+	errcode.Set(err, CodeDepthLimitExceeded)
 	return err
 }
 

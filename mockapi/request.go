@@ -153,7 +153,7 @@ func writeResponse(w http.ResponseWriter, r *http.Request, status int, resp *gra
 	if err != nil {
 		// A resolver value that cannot be encoded is a bug here, not bad
 		// input, so send a GraphQL error instead of a broken body.
-		body, _ = json.Marshal(errorResponse(CodeInternalServerErr, "response could not be encoded"))
+		body, _ = json.Marshal(errorResponse(CodeInternalServerError, "response could not be encoded"))
 		status = http.StatusInternalServerError
 	}
 	w.Header().Set("Content-Type", responseMediaType(r)+"; charset=utf-8")
