@@ -3,6 +3,7 @@ package mockapi
 import (
 	"errors"
 	"log/slog"
+	"maps"
 	"net/url"
 	"strings"
 	"time"
@@ -133,6 +134,8 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Leeway < 0 {
 		return c, errors.New("mockapi: Config.Leeway must not be negative")
 	}
+	// The Handler must not see later changes to the caller's map.
+	c.WorkspacePolicies = maps.Clone(c.WorkspacePolicies)
 	if c.Clock == nil {
 		c.Clock = clock.System{}
 	}
