@@ -31,6 +31,7 @@ type Server struct {
 	log    *slog.Logger
 
 	discoveryCache documentCache
+	rpFaults       faultTable
 }
 
 // New loads the realms and returns a Server. Errors in realm files are
@@ -48,6 +49,9 @@ func New(opts ...Option) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, realms: map[string]*Realm{}, clock: cfg.clock, log: cfg.logger}
 	if err := s.loadRealms(); err != nil {
+		return nil, err
+	}
+	if err := s.initFaults(); err != nil {
 		return nil, err
 	}
 	s.echo = s.routes()
@@ -341,6 +345,7 @@ func (s *Server) routes() *echo.Echo {
 	oidc.POST("/token", s.withRealm(s.handleToken))
 	oidc.GET("/userinfo", s.withRealm(s.handleUserinfo))
 	oidc.POST("/userinfo", s.withRealm(s.handleUserinfo))
+	s.testingRoutes(realm)
 	return e
 }
 
