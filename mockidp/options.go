@@ -25,6 +25,7 @@ type config struct {
 	sources         []realmSource
 	noDefaultRealm  bool
 	maxBodyBytes    int64
+	rpFaults        []clientFault
 }
 
 // WithFrontendURL sets the base URL that issuers and endpoint URLs start
