@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/smartmate/smartmate-mock/clock"
+	"github.com/smartmate/smartmate-mock/internal/testkeys"
 	"github.com/smartmate/smartmate-mock/mockapi"
 	"github.com/smartmate/smartmate-mock/mockidp"
 )
@@ -174,5 +175,45 @@ func TestEmulatorUnknownWorkspace(t *testing.T) {
 	resp := post(t, s.url+"/workspaces/nowhere/graphql", s.clientToken(t).AccessToken, appsQuery, nil)
 	if resp.status != http.StatusNotFound {
 		t.Errorf("status = %d, want 404 (body %s)", resp.status, resp.body)
+	}
+}
+
+func TestEmulatorKeyRotation(t *testing.T) {
+	t.Parallel()
+	for _, remote := range []bool{false, true} {
+		t.Run(fmt.Sprintf("remote keys %t", remote), func(t *testing.T) {
+			t.Parallel()
+			s := startStack(t, remote)
+			before := s.clientToken(t).AccessToken
+			if resp := post(t, s.endpoint(), before, appsQuery, nil); resp.status != http.StatusOK {
+				t.Fatalf("token before rotation: status = %d, want 200", resp.status)
+			}
+
+			kid, err := s.idp.RotateKeys("demo", testkeys.RSA(3), false)
+			if err != nil {
+				t.Fatalf("RotateKeys: %v", err)
+			}
+			after := s.clientToken(t).AccessToken
+
+			// In process, the new key is visible at once. Over HTTP, the
+			// key source refetches an unknown kid only once per
+			// RemoteKeysMinRefreshInterval.
+			if remote {
+				resp := post(t, s.endpoint(), after, appsQuery, nil)
+				checkChallenge(t, "new kid within the refresh interval", resp, http.StatusUnauthorized,
+					`Bearer realm="demo", error="invalid_token", error_description="signing key \"`+kid+`\" is not in the workspace's key set"`)
+				s.clock.Advance(mockapi.RemoteKeysMinRefreshInterval)
+				after = s.clientToken(t).AccessToken
+			}
+			if resp := post(t, s.endpoint(), after, appsQuery, nil); resp.status != http.StatusOK {
+				t.Errorf("token of the new key %q: status = %d, want 200 (WWW-Authenticate %q)", kid, resp.status, resp.header.Get("WWW-Authenticate"))
+			}
+
+			// The old token stays accepted from the token cache until it
+			// expires, although its key has left the JWKS.
+			if resp := post(t, s.endpoint(), before, appsQuery, nil); resp.status != http.StatusOK {
+				t.Errorf("cached token of the dropped key: status = %d, want 200", resp.status)
+			}
+		})
 	}
 }
