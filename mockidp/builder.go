@@ -293,7 +293,7 @@ func (b *RealmBuilder) JSON() ([]byte, error) {
 	for _, u := range b.users {
 		realm.Users = append(realm.Users, b.user(u, defaultRole))
 	}
-	components, err := keyComponents(b.signingKey, b.encryptionKey)
+	components, err := rsaKeyComponents(b.signingKey, b.encryptionKey)
 	if err != nil {
 		return nil, fmt.Errorf("mockidp: realm %q: %w", b.name, err)
 	}
@@ -356,11 +356,11 @@ func (b *RealmBuilder) userID(username string) string {
 	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("smartmate-mock:realm/"+b.name+"/user/"+username)).String()
 }
 
-// keyComponents returns the key provider components for the keys that are
+// rsaKeyComponents returns the key provider components for the keys that are
 // set: Keycloak 26's "rsa" provider for the signing key and "rsa-enc" for
 // the encryption key, each with a PKCS #8 private key in standard base64,
 // which is how Keycloak exports imported keys.
-func keyComponents(signing, encryption *rsa.PrivateKey) ([]keyComponentOutput, error) {
+func rsaKeyComponents(signing, encryption *rsa.PrivateKey) ([]keyComponentOutput, error) {
 	var out []keyComponentOutput
 	for _, k := range []struct {
 		key                        *rsa.PrivateKey
@@ -445,7 +445,7 @@ func (c *config) replaceRealmKeys(file string, data []byte) ([]byte, error) {
 		kept = append(kept, raw)
 	}
 
-	added, err := keyComponents(pair.signing, pair.encryption)
+	added, err := rsaKeyComponents(pair.signing, pair.encryption)
 	if err != nil {
 		return nil, &ImportError{File: file, Path: "$.components", Reason: fmt.Sprintf("WithRealmKeys for realm %q: %v", name, err)}
 	}

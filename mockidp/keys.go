@@ -48,7 +48,7 @@ type keyMaterial struct {
 }
 
 // realmKeys holds a realm's keys. Keys the realm file does not give are
-// generated in the background, so ready closes when they exist; until then
+// generated in the background, and ready closes when they exist. Until then
 // requests for that realm wait, and other realms are not delayed.
 type realmKeys struct {
 	ready chan struct{}
@@ -72,7 +72,8 @@ func (k *realmKeys) material(ctx context.Context) (*keyMaterial, error) {
 	return k.cur, nil
 }
 
-// keySpec is what the realm file says about keys, before any is generated.
+// keySpec is the key configuration of a realm file, before any key is
+// generated.
 type keySpec struct {
 	realm   string
 	sig     []*rsaKey
@@ -159,7 +160,7 @@ func (im *importer) keyComponent(spec *keySpec, path string, c *componentRep) er
 		key.priority = n
 	}
 	if first("privateKey") == "" {
-		// A provider without key material asks for a generated key.
+		// A provider without key material means a generated key.
 		return nil
 	}
 	priv, err := parseRSAPrivateKey(first("privateKey"))

@@ -27,6 +27,7 @@ type config struct {
 	noDefaultRealm  bool
 	maxBodyBytes    int64
 	realmKeys       map[string]realmKeyPair // keys that replace a realm file's, by realm name
+	rpFaults        []clientFault
 }
 
 // WithFrontendURL sets the base URL that issuers and endpoint URLs start

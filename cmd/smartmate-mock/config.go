@@ -14,8 +14,8 @@ import (
 	"strings"
 )
 
-// defaultImportDir is where Keycloak's container image reads realm files
-// from when started with a bare --import-realm.
+// defaultImportDir is the folder from which Keycloak's container image
+// reads realm files when started with a bare --import-realm.
 const defaultImportDir = "/opt/keycloak/data/import"
 
 type options struct {
