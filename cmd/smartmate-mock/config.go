@@ -157,9 +157,10 @@ func (o *options) frontendURL(port int) (string, error) {
 
 // realmFiles expands each --import-realm value: a file as is, a folder to
 // its *.json files in name order. A missing optionalDir is returned in
-// skipped instead of failing, because Keycloak 26 starts with
-// --import-realm when its import folder does not exist, and the container
-// image imports that folder by default.
+// skipped instead of failing, because the container image imports that
+// folder by default and must start without realm files.
+// NOTE: whether Keycloak 26 itself starts with --import-realm and no
+// import folder is not confirmed.
 func realmFiles(paths []string, optionalDir string) (files, skipped []string, err error) {
 	for _, p := range paths {
 		info, err := os.Stat(p)
