@@ -213,11 +213,17 @@ func (ts *TestServer) userTokens(realmName, clientID, username, password, scope 
 // issueUserTokens issues tokens as a completed browser login would: a new
 // user session, acr "1", and a refresh token when the client uses them.
 func (ts *TestServer) issueUserTokens(realm *Realm, client *Client, username, password, scope string) (*Tokens, error) {
+	if !realm.Enabled {
+		return nil, fmt.Errorf("realm %q is disabled", realm.Name)
+	}
 	if !client.Enabled {
 		return nil, fmt.Errorf("client %q is disabled", client.ClientID)
 	}
 	if client.BearerOnly {
 		return nil, fmt.Errorf("client %q is bearer-only and cannot obtain tokens", client.ClientID)
+	}
+	if !client.StandardFlow {
+		return nil, fmt.Errorf("client %q allows neither the browser login (standard flow) nor the password grant (direct access grants)", client.ClientID)
 	}
 
 	user, err := checkUserCredentials(realm, username, password)

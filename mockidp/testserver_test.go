@@ -232,6 +232,29 @@ func TestUserTokensWrongPasswordPanics(t *testing.T) {
 	}
 }
 
+func TestUserTokensClientWithoutUserLogin(t *testing.T) {
+	t.Parallel()
+	ts, err := mockidp.StartTestServer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ts.Close()
+
+	cases := []struct{ clientID, want string }{
+		{"demo-backend", `client "demo-backend" allows neither the browser login (standard flow) nor the password grant`},
+		{"smartmate-api", `client "smartmate-api" is bearer-only and cannot obtain tokens`},
+		{"no-such-client", `client "no-such-client" not found`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.clientID, func(t *testing.T) {
+			msg := recoverMessage(func() { ts.UserTokens("demo", tc.clientID, "alice", "alice-password") })
+			if !strings.Contains(msg, tc.want) {
+				t.Errorf("UserTokens panicked with %q, want it to contain %q", msg, tc.want)
+			}
+		})
+	}
+}
+
 func TestClientCredentialsWrongSecretPanics(t *testing.T) {
 	t.Parallel()
 	ts, err := mockidp.StartTestServer()
