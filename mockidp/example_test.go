@@ -163,8 +163,8 @@ func ExampleTestServer_Clock() {
 
 func ExampleNewRealm() {
 	realm := mockidp.NewRealm("acme").
-		// Generating RSA keys takes seconds, so load fixed keys from
-		// your test data.
+		// Generating RSA keys slows tests down, so load fixed keys
+		// from your test data.
 		SigningKey(testkeys.RSA(1)).
 		EncryptionKey(testkeys.RSA(2)).
 		ClientRole("acme-api", "invoices:read").

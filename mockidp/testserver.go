@@ -41,8 +41,8 @@ type TestServer struct {
 // another. Records of rejected requests go to tb.Log unless WithLogger is
 // given.
 //
-// Realm files without keys get generated 2048-bit keys, which takes tens
-// of milliseconds to seconds: give such realms fixed keys with
+// Realm files without keys get generated 2048-bit keys, which is slow (see
+// RealmBuilder.SigningKey), so give such realms fixed keys with
 // WithRealmKeys or RealmBuilder.SigningKey.
 func NewTestServer(tb testing.TB, opts ...Option) *TestServer {
 	tb.Helper()
@@ -63,7 +63,8 @@ func StartTestServer(opts ...Option) (*TestServer, error) {
 
 func startTestServer(tb testing.TB, opts []Option) (*TestServer, error) {
 	// Apply the options to a scratch config first, to learn the relative
-	// path and whether the caller chose a clock before New runs.
+	// path and whether the caller chose a clock before New runs. Options
+	// only set config fields, so applying them twice is harmless.
 	var probe config
 	for _, opt := range opts {
 		opt(&probe)
