@@ -362,7 +362,7 @@ func (b *RealmBuilder) userID(username string) string {
 // the encryption key, each with a PKCS #8 private key in standard base64,
 // which is how Keycloak exports imported keys.
 // NOTE: the "rsa-enc" provider id and the "keyUse" setting are believed,
-// not confirmed against a Keycloak 26 export; the emulator reads both.
+// not confirmed against a Keycloak 26 export, and the emulator reads both.
 func rsaKeyComponents(signing, encryption *rsa.PrivateKey) ([]keyComponentOutput, error) {
 	var out []keyComponentOutput
 	for _, k := range []struct {
