@@ -31,6 +31,7 @@ type Server struct {
 	log    *slog.Logger
 
 	discoveryCache documentCache
+	rpFaults       faultTable
 }
 
 // New loads the realms and returns a Server. Errors in realm files are
@@ -50,6 +51,9 @@ func New(opts ...Option) (*Server, error) {
 	if err := s.loadRealms(); err != nil {
 		return nil, err
 	}
+	if err := s.initFaults(); err != nil {
+		return nil, err
+	}
 	s.echo = s.routes()
 	return s, nil
 }
@@ -64,12 +68,19 @@ func (s *Server) loadRealms() error {
 	}
 	origin := map[string]string{}
 	for i, src := range sources {
+		if src.err != nil {
+			return &ImportError{File: src.file, Reason: src.err.Error()}
+		}
 		data := src.data
 		if data == nil {
 			var err error
 			if data, err = os.ReadFile(src.path); err != nil {
 				return &ImportError{File: src.file, Reason: err.Error()}
 			}
+		}
+		data, err := s.cfg.replaceRealmKeys(src.file, data)
+		if err != nil {
+			return err
 		}
 		r, warnings, err := parseRealm(src.file, data)
 		if err != nil {
@@ -341,6 +352,7 @@ func (s *Server) routes() *echo.Echo {
 	oidc.POST("/token", s.withRealm(s.handleToken))
 	oidc.GET("/userinfo", s.withRealm(s.handleUserinfo))
 	oidc.POST("/userinfo", s.withRealm(s.handleUserinfo))
+	s.testingRoutes(realm)
 	return e
 }
 

@@ -140,6 +140,24 @@ func TestRunServesAndStops(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 || tok.AccessToken == "" || tok.ExpiresIn != 300 {
 		t.Fatalf("token request: status %d, %+v, %v", resp.StatusCode, tok, err)
 	}
+	apiReq, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/workspaces/demo/graphql", strings.NewReader(`{"query":"{ apps { name } }"}`))
+	apiReq.Header.Set("Content-Type", "application/json")
+	apiReq.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	apiResp, err := http.DefaultClient.Do(apiReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var apps struct {
+		Data struct {
+			Apps []struct{ Name string } `json:"apps"`
+		} `json:"data"`
+	}
+	err = json.NewDecoder(apiResp.Body).Decode(&apps)
+	apiResp.Body.Close()
+	if err != nil || apiResp.StatusCode != 200 || len(apps.Data.Apps) == 0 {
+		t.Errorf("GraphQL apps query: status %d, %+v, %v; want the demo apps", apiResp.StatusCode, apps, err)
+	}
+
 	if code := healthcheck(ctx, []string{"--url", "http://" + addr + "/auth/health/ready"}, env(nil), io.Discard); code != 0 {
 		t.Errorf("healthcheck = %d, want 0", code)
 	}
