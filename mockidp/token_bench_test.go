@@ -2,6 +2,7 @@ package mockidp
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -200,26 +201,24 @@ func BenchmarkMetadata(b *testing.B) {
 	}
 }
 
-// BenchmarkClientCredentialsLoopback sends client-credentials requests over
-// a real loopback listener from parallel keep-alive clients, so that a CPU
-// profile shows the HTTP server's share next to signing.
-func BenchmarkClientCredentialsLoopback(b *testing.B) {
-	srv, _, _ := benchServer(b)
+// loopbackBench sends requests over a real loopback listener from parallel
+// keep-alive clients, so that a CPU profile shows the HTTP server's share
+// next to the handler's.
+func loopbackBench(b *testing.B, srv *Server, method, path, body string, header http.Header) {
+	b.Helper()
 	hs := httptest.NewServer(srv)
 	b.Cleanup(hs.Close)
-	body := url.Values{"grant_type": {"client_credentials"}}.Encode()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	b.ReportAllocs()
 	b.SetParallelism(4)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req, err := http.NewRequest(http.MethodPost, hs.URL+"/realms/demo/protocol/openid-connect/token", strings.NewReader(body))
+			req, err := http.NewRequest(method, hs.URL+path, strings.NewReader(body))
 			if err != nil {
 				b.Error(err)
 				return
 			}
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.SetBasicAuth("demo-backend", "demo-backend-secret")
+			req.Header = header.Clone()
 			resp, err := client.Do(req)
 			if err != nil {
 				b.Error(err)
@@ -232,5 +231,23 @@ func BenchmarkClientCredentialsLoopback(b *testing.B) {
 				return
 			}
 		}
+	})
+}
+
+func BenchmarkLoopback(b *testing.B) {
+	b.Run("client_credentials", func(b *testing.B) {
+		srv, _, _ := benchServer(b)
+		h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+		h.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("demo-backend:demo-backend-secret")))
+		loopbackBench(b, srv, http.MethodPost, "/realms/demo/protocol/openid-connect/token",
+			url.Values{"grant_type": {"client_credentials"}}.Encode(), h)
+	})
+	b.Run("discovery", func(b *testing.B) {
+		srv, _, _ := benchServer(b)
+		loopbackBench(b, srv, http.MethodGet, "/realms/demo/.well-known/openid-configuration", "", http.Header{})
+	})
+	b.Run("jwks", func(b *testing.B) {
+		srv, _, _ := benchServer(b)
+		loopbackBench(b, srv, http.MethodGet, "/realms/demo/protocol/openid-connect/certs", "", http.Header{})
 	})
 }

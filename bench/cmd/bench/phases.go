@@ -167,29 +167,25 @@ func (b *bench) writeRealmWithIdle(idle time.Duration) (string, error) {
 	return path, os.WriteFile(path, data, 0o600)
 }
 
-// measurePeers measures each peer that can run here and notes the ones
+// peerTargets returns the peers that can run here and notes the ones
 // that cannot.
-func (b *bench) measurePeers(ctx context.Context) {
+func (b *bench) peerTargets(ctx context.Context) []target {
+	var targets []target
 	bin := filepath.Join(b.tmp, "mockoidc-peer")
 	if err := goBuild(ctx, ".", bin, "./cmd/mockoidc-peer", ""); err != nil {
 		b.report.addNote("mockoidc: not measured, the build failed: %v", err)
-	} else if err := b.measureTarget(ctx, mockoidcTarget(bin)); err != nil {
-		b.report.addNote("mockoidc: not measured: %v", err)
+	} else {
+		targets = append(targets, mockoidcTarget(bin))
 	}
-
 	nodeDir, err := filepath.Abs("node")
 	if err != nil {
-		return
+		return targets
 	}
 	if err := prepareNodePeers(ctx, nodeDir); err != nil {
 		b.report.addNote("Node peers: not measured: %v", err)
-		return
+		return targets
 	}
-	for _, t := range []target{oauth2MockServerTarget(nodeDir), oidcProviderTarget(nodeDir)} {
-		if err := b.measureTarget(ctx, t); err != nil {
-			b.report.addNote("%s: not measured: %v", t.name, err)
-		}
-	}
+	return append(targets, oauth2MockServerTarget(nodeDir), oidcProviderTarget(nodeDir))
 }
 
 // prepareNodePeers installs the Node peers from the committed lock file

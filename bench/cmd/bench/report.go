@@ -73,7 +73,6 @@ func durations(ds []time.Duration) []float64 {
 const (
 	memIdle = "idle"
 	memLoad = "load"
-	memPeak = "peak"
 )
 
 // report collects a run's figures and writes them as text and Markdown.

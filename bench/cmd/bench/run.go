@@ -63,27 +63,26 @@ func run(ctx context.Context, opts *options, stdout, stderr io.Writer) error {
 		b.report.addNote("The emulator and the raw signing loop were built with GOEXPERIMENT=%s.", opts.goexperiment)
 	}
 
-	if err := b.measureSigning(ctx); err != nil {
-		return err
+	targets := []target{emulatorTarget(emulatorBin)}
+	if opts.graphql {
+		apiTargets, err := b.graphQLTargets(ctx)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, apiTargets...)
 	}
-	emulator := emulatorTarget(emulatorBin)
-	if err := b.measureTarget(ctx, emulator); err != nil {
+	if opts.peers {
+		targets = append(targets, b.peerTargets(ctx)...)
+	}
+	if err := b.measureThroughput(ctx, targets); err != nil {
 		return err
 	}
 	b.probeAuthorizationEndpoint(ctx, emulatorBin)
-	if err := b.measureColdStarts(ctx, emulator); err != nil {
+	if err := b.measureColdStarts(ctx, targets[0]); err != nil {
 		return err
 	}
 	if err := b.measureSessions(ctx, emulatorBin); err != nil {
 		return err
-	}
-	if opts.graphql {
-		if err := b.measureGraphQL(ctx); err != nil {
-			return err
-		}
-	}
-	if opts.peers {
-		b.measurePeers(ctx)
 	}
 	b.report.wallTime = time.Since(began)
 	return b.report.write(b.out, opts.docsDir)
@@ -142,65 +141,103 @@ func goBuild(ctx context.Context, dir, out, pkg, goexperiment string) error {
 	return nil
 }
 
-// measureSigning runs the raw go-jose RS256 loop pinned to the server's
-// core, the ceiling of every endpoint that signs one token per request.
-func (b *bench) measureSigning(ctx context.Context) error {
-	b.logf("raw RS256 signing, %d round(s) of %v", b.opts.rounds, b.opts.duration)
-	res := &opResult{target: "go-jose", op: opSign}
-	for range b.opts.rounds {
-		cmd := b.pin.command(ctx, b.pin.serverCPU, b.signer, childSign, "-duration", b.opts.duration.String())
-		out, err := cmd.Output()
-		if err != nil {
-			return fmt.Errorf("signing loop: %w", exitDetail(err))
-		}
-		var sr signResult
-		if err := json.Unmarshal(out, &sr); err != nil {
-			return fmt.Errorf("signing loop output %q: %w", out, err)
-		}
-		res.rates = append(res.rates, sr.Rate)
+// signRound runs the raw go-jose RS256 loop once, pinned to the servers'
+// core: the ceiling of every endpoint that signs one token per request.
+func (b *bench) signRound(ctx context.Context, res *opResult) error {
+	cmd := b.pin.command(ctx, b.pin.serverCPU, b.signer, childSign, "-duration", b.opts.duration.String())
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("signing loop: %w", exitDetail(err))
 	}
-	b.report.add(res)
+	var sr signResult
+	if err := json.Unmarshal(out, &sr); err != nil {
+		return fmt.Errorf("signing loop output %q: %w", out, err)
+	}
+	res.rates = append(res.rates, sr.Rate)
 	return nil
 }
 
-// measureTarget starts a target, records its cold start and idle memory,
-// runs every scenario and stops it.
-func (b *bench) measureTarget(ctx context.Context, t target) error {
-	addr, err := freeLoopbackAddr()
-	if err != nil {
-		return err
-	}
-	b.logf("starting %s on %s", t.name, addr)
-	p, err := startServer(ctx, t.name, t.command(ctx, b.pin, addr), addr, t.readyPath, 60*time.Second)
-	if err != nil {
-		return err
-	}
-	defer p.stop()
-	b.report.addColdStart(t.name, p.ready)
-	time.Sleep(time.Second)
-	if rss, _, err := p.rss(); err == nil {
-		b.report.setMemory(t.name, memIdle, rss)
-	}
-	for _, sc := range t.scenarios {
-		if err := b.measureScenario(ctx, p, t.name, sc); err != nil {
+// running is a started target with the results of its scenarios.
+type running struct {
+	target  target
+	process *serverProcess
+	results []*opResult // one per scenario, in order
+}
+
+// measureThroughput starts every target, records cold start and idle
+// memory, and then runs the rounds. Each round measures raw signing and
+// every scenario of every target once, so that load from other processes
+// on the machine spreads over all servers instead of skewing one.
+func (b *bench) measureThroughput(ctx context.Context, targets []target) error {
+	var started []*running
+	defer func() {
+		for _, r := range started {
+			r.process.stop()
+		}
+	}()
+	for i, t := range targets {
+		addr, err := freeLoopbackAddr()
+		if err != nil {
 			return err
 		}
+		b.logf("starting %s on %s", t.name, addr)
+		p, err := startServer(ctx, t.name, t.command(ctx, b.pin, addr), addr, t.readyPath, 60*time.Second)
+		if err != nil {
+			if i == 0 {
+				return err
+			}
+			b.report.addNote("%s: not measured, it did not start: %v", t.name, err)
+			continue
+		}
+		r := &running{target: t, process: p}
+		started = append(started, r)
+		for _, sc := range t.scenarios {
+			res := &opResult{target: t.name, op: sc.op}
+			r.results = append(r.results, res)
+			b.report.add(res)
+		}
+		if !t.noStartup {
+			b.report.addColdStart(t.name, p.ready)
+		}
+		if t.note != "" {
+			b.report.addNote("%s: %s.", t.name, t.note)
+		}
 	}
-	_, peak, err := p.rss()
-	if err == nil {
-		b.report.setMemory(t.name, memPeak, peak)
+	time.Sleep(time.Second)
+	for _, r := range started {
+		if rss, _, err := r.process.rss(); err == nil && !r.target.noStartup {
+			b.report.setMemory(r.target.name, memIdle, rss)
+		}
 	}
-	if t.note != "" {
-		b.report.addNote("%s: %s.", t.name, t.note)
+
+	sign := &opResult{target: "go-jose", op: opSign}
+	b.report.add(sign)
+	for round := range b.opts.rounds {
+		b.logf("round %d of %d: raw signing, then %d server(s), %v per operation", round+1, b.opts.rounds, len(started), b.opts.duration)
+		if err := b.signRound(ctx, sign); err != nil {
+			return err
+		}
+		for _, r := range started {
+			for i, sc := range r.target.scenarios {
+				if err := b.measureRound(ctx, r, sc, r.results[i], round == 0); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	return nil
 }
 
-// measureScenario checks that one request succeeds, then runs the rounds
-// and samples the server's memory while they run.
-func (b *bench) measureScenario(ctx context.Context, p *serverProcess, name string, sc scenario) error {
-	res := &opResult{target: name, op: sc.op}
-	defer b.report.add(res)
+// measureRound builds a scenario's requests, checks that one of them
+// succeeds and runs one round of load, sampling the server's memory. A
+// scenario whose check fails is marked skipped and not run again.
+func (b *bench) measureRound(ctx context.Context, r *running, sc scenario, res *opResult, warmup bool) error {
+	if res.skipped != "" {
+		return nil
+	}
+	p := r.process
+	// Requests are built again every round, because access tokens in
+	// them expire after the demo realm's five minutes.
 	reqs, err := sc.requests(ctx, p.addr)
 	if err == nil {
 		var body []byte
@@ -211,29 +248,28 @@ func (b *bench) measureScenario(ctx context.Context, p *serverProcess, name stri
 	}
 	if err != nil {
 		res.skipped = "check request failed: " + err.Error()
-		b.logf("%s %s: %s", name, sc.op, res.skipped)
+		b.logf("%s %s: %s", r.target.name, sc.op, res.skipped)
 		return nil
 	}
-	b.logf("%s %s: %d round(s) of %v", name, sc.op, b.opts.rounds, b.opts.duration)
-	for round := range b.opts.rounds {
-		spec := loadgen.Spec{
-			Addr:     p.addr,
-			Requests: reqs,
-			Conns:    b.opts.conns,
-			Duration: b.opts.duration,
-			// A bound on the count as well as on time, far above any
-			// rate this machine reaches.
-			MaxRequests: int64(b.opts.duration.Seconds() * 1_000_000),
-		}
-		if round == 0 {
-			spec.Warmup = b.opts.warmup
-		}
-		lr, peak, err := b.runLoad(ctx, p, spec, nil)
-		if err != nil {
-			return fmt.Errorf("%s %s: %w", name, sc.op, err)
-		}
-		res.addRound(lr)
-		b.report.raiseMemory(name, memLoad, peak)
+	spec := loadgen.Spec{
+		Addr:     p.addr,
+		Requests: reqs,
+		Conns:    b.opts.conns,
+		Duration: b.opts.duration,
+		// A bound on the count as well as on time, far above any rate
+		// this machine reaches.
+		MaxRequests: int64(b.opts.duration.Seconds() * 1_000_000),
+	}
+	if warmup {
+		spec.Warmup = b.opts.warmup
+	}
+	lr, peak, err := b.runLoad(ctx, p, spec, nil)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", r.target.name, sc.op, err)
+	}
+	res.addRound(lr)
+	if !r.target.noStartup {
+		b.report.raiseMemory(r.target.name, memLoad, peak)
 	}
 	return nil
 }

@@ -48,6 +48,9 @@ type target struct {
 	command   func(ctx context.Context, pin pinning, addr string) *exec.Cmd
 	scenarios []scenario
 	note      string
+	// noStartup leaves the target's cold start and memory out of the
+	// report, for servers that exist only to measure one scenario.
+	noStartup bool
 }
 
 func get(path string) func(context.Context, string) ([]loadgen.Request, error) {
