@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"syscall"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -40,7 +41,9 @@ func runLoadChild(stdin io.Reader, stdout io.Writer) error {
 type signResult struct {
 	Signatures int64         `json:"signatures"`
 	Elapsed    time.Duration `json:"elapsed"`
+	CPU        time.Duration `json:"cpu"` // user and system time of the process
 	Rate       float64       `json:"rate"`
+	CPURate    float64       `json:"cpu_rate"` // signatures per CPU-second
 }
 
 // signPayload has the size and shape of a client-credentials access token
@@ -81,5 +84,13 @@ func runSignChild(args []string, stdout io.Writer) error {
 		n++
 	}
 	elapsed := time.Since(start)
-	return json.NewEncoder(stdout).Encode(signResult{Signatures: n, Elapsed: elapsed, Rate: float64(n) / elapsed.Seconds()})
+	var usage syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
+		return fmt.Errorf("getrusage: %w", err)
+	}
+	cpu := time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
+	return json.NewEncoder(stdout).Encode(signResult{
+		Signatures: n, Elapsed: elapsed, CPU: cpu,
+		Rate: float64(n) / elapsed.Seconds(), CPURate: float64(n) / cpu.Seconds(),
+	})
 }

@@ -16,7 +16,7 @@ const graphQLQuery = `{"query":"{ apps { name } }"}`
 
 // graphQLTargets returns three servers for `{ apps { name } }` on the
 // demo workspace: one with authentication off (the ceiling), one whose
-// token cache holds the bearer token after the first request, and one with
+// token cache keeps the bearer token after the first request, and one with
 // the cache off, so that every request verifies the token's RS256
 // signature.
 func (b *bench) graphQLTargets(ctx context.Context) ([]target, error) {
@@ -57,7 +57,7 @@ func (b *bench) graphQLTargets(ctx context.Context) ([]target, error) {
 }
 
 // graphQLRequests returns the query request, with a client-credentials
-// access token of demo-backend, which holds the API's read role, when
+// access token of demo-backend, which has the API's read role, when
 // withToken is set.
 func graphQLRequests(ctx context.Context, addr string, withToken bool) ([]loadgen.Request, error) {
 	req := loadgen.Request{

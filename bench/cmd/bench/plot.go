@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -22,7 +23,8 @@ var serverColors = map[string]color.Color{
 	"oidc-provider":      color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
 }
 
-// writePlots writes throughput.png, latency.png and memory.png to dir.
+// writePlots writes benchmarks-throughput.png, benchmarks-latency.png and
+// benchmarks-memory.png to dir.
 func (r *report) writePlots(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -45,22 +47,23 @@ func (r *report) writePlots(dir string) error {
 func (r *report) groupedBars(title string, ops []string, servers []string) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
-	p.Y.Label.Text = "requests per second (median)"
+	p.Y.Label.Text = "requests per CPU-second of the server (median)"
 	p.Legend.Top = true
+	p.Y.Tick.Marker = plot.TickerFunc(integerTicks)
 	width := vg.Points(14)
-	var shown []string
+	var measured []string
 	for _, s := range servers {
 		for _, op := range ops {
-			if r.rate(s, op) > 0 {
-				shown = append(shown, s)
+			if r.cpuRate(s, op) > 0 {
+				measured = append(measured, s)
 				break
 			}
 		}
 	}
-	for i, s := range shown {
+	for i, s := range measured {
 		values := make(plotter.Values, len(ops))
 		for j, op := range ops {
-			values[j] = r.rate(s, op)
+			values[j] = r.cpuRate(s, op)
 		}
 		bars, err := plotter.NewBarChart(values, width)
 		if err != nil {
@@ -68,13 +71,27 @@ func (r *report) groupedBars(title string, ops []string, servers []string) (*plo
 		}
 		bars.Color = serverColors[s]
 		bars.LineStyle.Width = 0
-		bars.Offset = width * vg.Length(2*i-len(shown)+1) / 2
+		bars.Offset = width * vg.Length(2*i-len(measured)+1) / 2
 		p.Add(bars)
 		p.Legend.Add(s, bars)
 	}
 	p.NominalX(ops...)
 	p.Add(plotter.NewGrid())
+	// Headroom above the highest bar keeps the legend clear of the bars.
+	p.Y.Min = 0
+	p.Y.Max *= 1.45
 	return p, nil
+}
+
+// integerTicks labels a linear axis with whole numbers.
+func integerTicks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', 0, 64)
+		}
+	}
+	return ticks
 }
 
 func (r *report) plotThroughput(path string) error {
@@ -139,6 +156,8 @@ func (r *report) plotLatency(path string) error {
 		p.Legend.Add(series.name, s)
 	}
 	p.NominalX(ops...)
+	p.X.Min, p.X.Max = -0.5, float64(len(ops))-0.5
+	p.Y.Max *= 3
 	p.X.Tick.Label.Rotation = 0.4
 	p.X.Tick.Label.XAlign = draw.XRight
 	p.Add(plotter.NewGrid())
@@ -156,7 +175,8 @@ func (r *report) plotMemory(path string) error {
 	p.Legend.Left = true
 	colors := []color.Color{serverColors[emulatorName], serverColors["oauth2-mock-server"]}
 	for i, s := range r.sessions {
-		xys := make(plotter.XYs, 0, len(s.samples))
+		xys := make(plotter.XYs, 0, len(s.samples)+1)
+		xys = append(xys, plotter.XY{X: 0, Y: float64(s.before) / (1 << 20)})
 		for _, sample := range s.samples {
 			xys = append(xys, plotter.XY{X: sample.at.Seconds(), Y: float64(sample.rss) / (1 << 20)})
 		}
@@ -173,6 +193,8 @@ func (r *report) plotMemory(path string) error {
 		p.Legend.Add(s.label, line)
 	}
 	p.Add(plotter.NewGrid())
+	p.Y.Max *= 1.3
+	p.Y.Tick.Marker = plot.TickerFunc(integerTicks)
 	return p.Save(18*vg.Centimeter, 10*vg.Centimeter, path)
 }
 

@@ -152,6 +152,38 @@ func readRSS(pid int) (rss, peak int64, err error) {
 	return rss, peak, sc.Err()
 }
 
+// clockTicksPerSecond is the unit of the CPU times in /proc/PID/stat,
+// USER_HZ, which Linux fixes at 100 on every architecture it exports to
+// user space.
+const clockTicksPerSecond = 100
+
+// cpuTime returns the CPU time, user and system, that the process and all
+// its threads have used, from /proc/PID/stat.
+func (p *serverProcess) cpuTime() (time.Duration, error) {
+	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(p.cmd.Process.Pid), "stat"))
+	if err != nil {
+		return 0, err
+	}
+	// The command name, field 2, is in parentheses and may contain
+	// spaces, so the fields are counted from the last ')'.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("malformed /proc/PID/stat: %.80q", data)
+	}
+	fields := strings.Fields(string(data[i+1:]))
+	// fields[0] is field 3 (state), so utime (14) and stime (15) are at
+	// 11 and 12.
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("malformed /proc/PID/stat: %.80q", data)
+	}
+	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("malformed CPU times in /proc/PID/stat: %q %q", fields[11], fields[12])
+	}
+	return time.Duration(utime+stime) * time.Second / clockTicksPerSecond, nil
+}
+
 // lockedWriter lets a command's stdout and stderr share one buffer.
 type lockedWriter struct {
 	mu sync.Mutex

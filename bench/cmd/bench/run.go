@@ -93,7 +93,7 @@ func (b *bench) logf(format string, args ...any) {
 }
 
 // benchModuleDir returns the bench/ folder and makes sure the command runs
-// inside it: its go.mod holds the peers' dependencies, and its parent is
+// inside it: its go.mod lists the peers' dependencies, and its parent is
 // the main module.
 func benchModuleDir() (string, error) {
 	out, err := exec.Command("go", "env", "GOMOD").Output()
@@ -154,6 +154,7 @@ func (b *bench) signRound(ctx context.Context, res *opResult) error {
 		return fmt.Errorf("signing loop output %q: %w", out, err)
 	}
 	res.rates = append(res.rates, sr.Rate)
+	res.cpuRates = append(res.cpuRates, sr.CPURate)
 	return nil
 }
 
@@ -260,14 +261,31 @@ func (b *bench) measureRound(ctx context.Context, r *running, sc scenario, res *
 		// this machine reaches.
 		MaxRequests: int64(b.opts.duration.Seconds() * 1_000_000),
 	}
-	if warmup {
-		spec.Warmup = b.opts.warmup
+	if warmup && b.opts.warmup > 0 {
+		// A separate run, so that the CPU time measured below leaves
+		// the warm-up out.
+		warm := spec
+		warm.Duration = b.opts.warmup
+		if _, _, err := b.runLoad(ctx, p, warm, nil); err != nil {
+			return fmt.Errorf("%s %s warm-up: %w", r.target.name, sc.op, err)
+		}
+	}
+	cpuBefore, err := p.cpuTime()
+	if err != nil {
+		return err
 	}
 	lr, peak, err := b.runLoad(ctx, p, spec, nil)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", r.target.name, sc.op, err)
 	}
+	cpuAfter, err := p.cpuTime()
+	if err != nil {
+		return err
+	}
 	res.addRound(lr)
+	if cpu := cpuAfter - cpuBefore; cpu > 0 {
+		res.cpuRates = append(res.cpuRates, float64(lr.Requests-lr.Errors)/cpu.Seconds())
+	}
 	if !r.target.noStartup {
 		b.report.raiseMemory(r.target.name, memLoad, peak)
 	}
