@@ -2,6 +2,7 @@ package mockidp
 
 import (
 	"log/slog"
+	"net/http"
 	"strings"
 
 	"github.com/smartmate/smartmate-mock/clock"
@@ -25,6 +26,7 @@ type config struct {
 	sources         []realmSource
 	noDefaultRealm  bool
 	maxBodyBytes    int64
+	httpClient      *http.Client // sends back-channel logouts
 }
 
 // WithFrontendURL sets the base URL that issuers and endpoint URLs start

@@ -33,6 +33,7 @@ type Realm struct {
 
 	keys     *realmKeys
 	sessions *sessionStore
+	browser  *browserState
 }
 
 // Client is a registered client with Keycloak's settings.
