@@ -41,7 +41,7 @@ func (s *Server) startLogin(c *realmContext, req *authRequest, alert, alertKind 
 		req.rootID = uuid.NewString()
 	}
 	restart, err := signJSON(c.keys.hmac, restartClaims{
-		Iss: c.issuer, Iat: now.Unix(), Exp: now.Add(c.realm.LoginLifespan).Unix(), Typ: typRestart, Params: req.params,
+		Iss: c.issuer, Iat: now.Unix(), Exp: now.Add(c.realm.SSOSessionMax).Unix(), Typ: typRestart, Params: req.params,
 	})
 	if err != nil {
 		return err
@@ -58,7 +58,8 @@ func (s *Server) startLogin(c *realmContext, req *authRequest, alert, alertKind 
 const typRestart = "Restart"
 
 // restartClaims is the payload of the KC_RESTART cookie: the parameters of
-// the authorization request, so that an expired login can start again.
+// the authorization request, so that an expired login can start again. It
+// outlives the login form, for as long as an SSO session could.
 type restartClaims struct {
 	Iss    string              `json:"iss"`
 	Iat    int64               `json:"iat"`
