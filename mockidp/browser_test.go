@@ -204,9 +204,6 @@ func TestBrowserCodeFlow(t *testing.T) {
 	if err != nil || heading != "Sign in to your account" {
 		t.Fatalf("page heading = %q (%v), want %q", heading, err, "Sign in to your account")
 	}
-	if *updateScreenshot {
-		writeLoginScreenshot(t, ctx)
-	}
 
 	// A wrong password shows Keycloak's message on the same form.
 	if err := chromedp.Do(ctx,
@@ -279,19 +276,42 @@ func TestBrowserCodeFlow(t *testing.T) {
 	if err != nil || !fits {
 		t.Errorf("login page at 375 px wide scrolls horizontally (err %v)", err)
 	}
+
+	if *updateScreenshot {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1000, 640)); err != nil {
+			t.Fatal(err)
+		}
+		writeLoginScreenshot(t, ctx)
+	}
 }
 
-// writeLoginScreenshot saves the login page as docs/login-page.png.
+// writeLoginScreenshot saves the demo realm's login page as
+// docs/login-page.png.
 func writeLoginScreenshot(t *testing.T, ctx context.Context) {
 	t.Helper()
+	var demo *Server
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { demo.ServeHTTP(w, r) }))
+	defer ts.Close()
+	demo, err := New(WithFrontendURL(ts.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, challenge := pkcePair("screenshot")
+	q := url.Values{
+		"client_id": {"demo-web"}, "redirect_uri": {"http://localhost:3000/callback"}, "response_type": {"code"},
+		"scope": {"openid"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"},
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/realms/demo/protocol/openid-connect/auth?"+q.Encode()),
+		chromedp.WaitVisible(chromedp.ID("kc-form-login")),
+	); err != nil {
+		t.Fatalf("opening the demo login page: %v", err)
+	}
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
 	path := filepath.Join("..", "docs", "login-page.png")
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
