@@ -14,9 +14,10 @@ all: build
 build:
 	$(GO) build -o bin/ ./cmd/...
 
-# test runs every test suite: static checks, then the Go tests with the
-# race detector.
-test: lint test-go
+# test runs every test suite: static checks, the Go tests with the race
+# detector, then the container test. The container test installs and
+# starts Docker, so it needs root, as CI has.
+test: lint test-go docker-test
 
 lint:
 	$(GO) vet ./...
