@@ -124,7 +124,7 @@ func (s *Server) frontChannelTokens(c *realmContext, req *authRequest, client *C
 	var out []param
 	var access string
 	if req.responseType.token {
-		access, err = signJSON(c.keys.signer, g.accessClaims(exp))
+		access, err = s.signToken(c, client, kindAccess, g.accessClaims(exp))
 		if err != nil {
 			return nil, err
 		}
@@ -134,7 +134,7 @@ func (s *Server) frontChannelTokens(c *realmContext, req *authRequest, client *C
 			param{"expires_in", strconv.FormatInt(int64(exp.Sub(now)/time.Second), 10)})
 	}
 	if req.responseType.idToken {
-		id, err := signJSON(c.keys.signer, g.idClaims(exp, access, code))
+		id, err := s.signToken(c, client, kindID, g.idClaims(exp, access, code))
 		if err != nil {
 			return nil, err
 		}

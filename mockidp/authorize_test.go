@@ -46,7 +46,7 @@ func TestAuthorizeErrorPages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			resp := get(t, env.browser(t), env.authURL(withParams(base, tt.changes)))
+			resp := fetchPage(t, env.browser(t), env.authURL(withParams(base, tt.changes)))
 			if resp.status != tt.status {
 				t.Fatalf("status = %d, want %d; body %s", resp.status, tt.status, resp.body)
 			}
@@ -116,7 +116,7 @@ func TestAuthorizeErrorRedirects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			resp := get(t, env.browser(t), env.authURL(tt.params))
+			resp := fetchPage(t, env.browser(t), env.authURL(tt.params))
 			if resp.status != http.StatusFound || resp.location == nil {
 				t.Fatalf("status = %d, want 302 to the client; body %s", resp.status, resp.body)
 			}
@@ -164,7 +164,7 @@ func TestAuthorizeRelativeRedirectURI(t *testing.T) {
 	t.Parallel()
 	env := newBrowserEnv(t, "")
 	params := codeParams("web", "https://root.example.test/relative/page")
-	resp := get(t, env.browser(t), env.authURL(params))
+	resp := fetchPage(t, env.browser(t), env.authURL(params))
 	if resp.status != http.StatusOK || !strings.Contains(resp.body, `id="kc-form-login"`) {
 		t.Fatalf("status = %d, want 200 with the login form; body %s", resp.status, resp.body)
 	}
@@ -174,7 +174,7 @@ func TestAuthorizeByPOST(t *testing.T) {
 	t.Parallel()
 	env := newBrowserEnv(t, "")
 	hc := env.browser(t)
-	resp := postForm(t, hc, env.issuer+"/protocol/openid-connect/auth", codeParams("web", "http://127.0.0.1/cb"))
+	resp := submitForm(t, hc, env.issuer+"/protocol/openid-connect/auth", codeParams("web", "http://127.0.0.1/cb"))
 	if resp.status != http.StatusOK || !strings.Contains(resp.body, `id="kc-form-login"`) {
 		t.Fatalf("POST auth: status %d, want 200 with the login form; body %s", resp.status, resp.body)
 	}

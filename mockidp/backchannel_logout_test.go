@@ -49,7 +49,7 @@ func TestBackchannelLogoutDelivered(t *testing.T) {
 	tokens := env.passwordLogin(t)
 	sid := tokenPayload(t, tokens["access_token"].(string))["sid"]
 
-	resp := postForm(t, http.DefaultClient, env.issuer+"/protocol/openid-connect/logout", url.Values{
+	resp := submitForm(t, http.DefaultClient, env.issuer+"/protocol/openid-connect/logout", url.Values{
 		"client_id": {"conf"}, "client_secret": {"conf-secret"}, "refresh_token": {tokens["refresh_token"].(string)},
 	})
 	if resp.status != http.StatusNoContent {
@@ -63,7 +63,7 @@ func TestBackchannelLogoutDelivered(t *testing.T) {
 	}
 
 	// Verify the signature against the realm's published JWKS.
-	jwksResp := get(t, http.DefaultClient, env.issuer+"/protocol/openid-connect/certs")
+	jwksResp := fetchPage(t, http.DefaultClient, env.issuer+"/protocol/openid-connect/certs")
 	var jwks jose.JSONWebKeySet
 	if err := json.Unmarshal([]byte(jwksResp.body), &jwks); err != nil {
 		t.Fatalf("JWKS: %v", err)
@@ -139,7 +139,7 @@ func TestBackchannelLogoutFailureLogged(t *testing.T) {
 	env := newBrowserEnv(t, receiver.URL+"/bc", WithLogger(logger), WithHTTPClient(receiver.Client()))
 	tokens := env.passwordLogin(t)
 
-	resp := postForm(t, http.DefaultClient, env.issuer+"/protocol/openid-connect/logout", url.Values{
+	resp := submitForm(t, http.DefaultClient, env.issuer+"/protocol/openid-connect/logout", url.Values{
 		"client_id": {"conf"}, "client_secret": {"conf-secret"}, "refresh_token": {tokens["refresh_token"].(string)},
 	})
 	if resp.status != http.StatusNoContent {

@@ -15,15 +15,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/smartmate/smartmate-mock/clock"
 	"github.com/smartmate/smartmate-mock/internal/testkeys"
 )
-
-// testStart is the fake clock's start; browsers check cookie Max-Age, not
-// this date, so any date works.
-var testStart = time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
 
 // browserRealm is the realm of the browser-flow tests. BACKCHANNEL is
 // replaced by the back-channel logout URL of the test, or "".
@@ -131,7 +126,7 @@ type response struct {
 	location *url.URL
 }
 
-func do(t testing.TB, hc *http.Client, req *http.Request) *response {
+func send(t testing.TB, hc *http.Client, req *http.Request) *response {
 	t.Helper()
 	resp, err := hc.Do(req)
 	if err != nil {
@@ -151,23 +146,23 @@ func do(t testing.TB, hc *http.Client, req *http.Request) *response {
 	return r
 }
 
-func get(t testing.TB, hc *http.Client, u string) *response {
+func fetchPage(t testing.TB, hc *http.Client, u string) *response {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, u, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return do(t, hc, req)
+	return send(t, hc, req)
 }
 
-func postForm(t testing.TB, hc *http.Client, u string, form url.Values) *response {
+func submitForm(t testing.TB, hc *http.Client, u string, form url.Values) *response {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return do(t, hc, req)
+	return send(t, hc, req)
 }
 
 var formActionPattern = regexp.MustCompile(`<form id="kc-form-login" method="post" action="([^"]+)"`)
@@ -186,7 +181,7 @@ func loginAction(t testing.TB, body string) string {
 // returns the response to the form post.
 func signIn(t testing.TB, hc *http.Client, page, username, password string) *response {
 	t.Helper()
-	return postForm(t, hc, loginAction(t, page), url.Values{
+	return submitForm(t, hc, loginAction(t, page), url.Values{
 		"username": {username}, "password": {password}, "credentialId": {""}, "login": {"Sign In"},
 	})
 }
@@ -203,7 +198,7 @@ func codeParams(client, redirectURI string) url.Values {
 // authorization response's redirect.
 func (env *browserEnv) loginCode(t testing.TB, hc *http.Client, params url.Values) *url.URL {
 	t.Helper()
-	page := get(t, hc, env.authURL(params))
+	page := fetchPage(t, hc, env.authURL(params))
 	if page.status != http.StatusOK {
 		t.Fatalf("GET auth: status %d, body %s", page.status, page.body)
 	}
@@ -217,7 +212,7 @@ func (env *browserEnv) loginCode(t testing.TB, hc *http.Client, params url.Value
 // tokenRequest posts form to the token endpoint and decodes the body.
 func (env *browserEnv) tokenRequest(t testing.TB, form url.Values) (int, map[string]any) {
 	t.Helper()
-	resp := postForm(t, http.DefaultClient, env.issuer+"/protocol/openid-connect/token", form)
+	resp := submitForm(t, http.DefaultClient, env.issuer+"/protocol/openid-connect/token", form)
 	var body map[string]any
 	if err := json.Unmarshal([]byte(resp.body), &body); err != nil {
 		t.Fatalf("token response %q: %v", resp.body, err)

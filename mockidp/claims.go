@@ -97,7 +97,7 @@ type refreshClaims struct {
 	Scope string `json:"scope"`
 }
 
-// grantContext is what every grant knows when it issues tokens.
+// grantContext is the state that every grant passes to the token builders.
 type grantContext struct {
 	realm       *Realm
 	client      *Client

@@ -28,7 +28,7 @@ func TestCORSPreflight(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodOptions, env.issuer+tt.path, nil)
 			req.Header.Set("Origin", "https://anywhere.test")
 			req.Header.Set("Access-Control-Request-Method", "POST")
-			resp := do(t, http.DefaultClient, req)
+			resp := send(t, http.DefaultClient, req)
 			want := map[string]string{
 				"Access-Control-Allow-Origin":      "https://anywhere.test",
 				"Access-Control-Allow-Credentials": "true",
@@ -57,7 +57,7 @@ func TestCORSWebOrigins(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, token, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Origin", origin)
-		return do(t, http.DefaultClient, req)
+		return send(t, http.DefaultClient, req)
 	}
 	refresh := func(t *testing.T, client string) url.Values {
 		tokens := env.signedInTokens(t, env.browser(t), client)

@@ -11,7 +11,7 @@ import (
 func TestDiscoveryBrowserFields(t *testing.T) {
 	t.Parallel()
 	env := newBrowserEnv(t, "")
-	resp := get(t, http.DefaultClient, env.issuer+"/.well-known/openid-configuration")
+	resp := fetchPage(t, http.DefaultClient, env.issuer+"/.well-known/openid-configuration")
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(resp.body), &doc); err != nil {
 		t.Fatal(err)
@@ -52,7 +52,7 @@ func TestDiscoveryBrowserFields(t *testing.T) {
 func TestLoginStylesheetServed(t *testing.T) {
 	t.Parallel()
 	env := newBrowserEnv(t, "")
-	resp := get(t, http.DefaultClient, env.ts.URL+cssPath)
+	resp := fetchPage(t, http.DefaultClient, env.ts.URL+cssPath)
 	if resp.status != http.StatusOK || resp.header.Get("Content-Type") != "text/css; charset=utf-8" || len(resp.body) < 100 {
 		t.Fatalf("stylesheet: %d %q, %d bytes", resp.status, resp.header.Get("Content-Type"), len(resp.body))
 	}

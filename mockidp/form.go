@@ -44,8 +44,8 @@ func readForm(r *http.Request, max int64) (form, error) {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/x-www-form-urlencoded" {
 			// Keycloak 26 reads no form from another content type and then
-			// reports the first missing parameter; naming the content
-			// type is clearer and keeps the status and error code.
+			// reports the first missing parameter. Naming the content
+			// type is clearer, and the status and error code stay the same.
 			return nil, protocol.Errorf(protocol.ErrInvalidRequest, "Content-Type must be application/x-www-form-urlencoded, got %q", ct)
 		}
 	}

@@ -27,7 +27,7 @@ func (s *Server) healthRoutes(e *echo.Echo, base string) {
 	}
 }
 
-// handleReady answers 200 when every realm's keys exist and 503 while some
+// handleReady responds 200 when every realm's keys exist and 503 while some
 // are still being generated.
 func (s *Server) handleReady(c echo.Context) error {
 	for _, r := range s.realms {

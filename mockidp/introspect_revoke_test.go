@@ -37,7 +37,7 @@ func TestIntrospection(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				resp := postForm(t, http.DefaultClient, endpoint, tt.form)
+				resp := submitForm(t, http.DefaultClient, endpoint, tt.form)
 				if resp.status != tt.status || resp.body != tt.body {
 					t.Fatalf("got %d %s, want %d %s", resp.status, resp.body, tt.status, tt.body)
 				}
@@ -46,7 +46,7 @@ func TestIntrospection(t *testing.T) {
 	})
 
 	t.Run("active access token", func(t *testing.T) {
-		resp := postForm(t, http.DefaultClient, endpoint, with(map[string]string{"token": access}))
+		resp := submitForm(t, http.DefaultClient, endpoint, with(map[string]string{"token": access}))
 		var body map[string]any
 		if err := json.Unmarshal([]byte(resp.body), &body); err != nil {
 			t.Fatalf("body %q: %v", resp.body, err)
@@ -67,7 +67,7 @@ func TestIntrospection(t *testing.T) {
 	})
 
 	t.Run("active refresh token", func(t *testing.T) {
-		resp := postForm(t, http.DefaultClient, endpoint, with(map[string]string{"token": tokens["refresh_token"].(string), "token_type_hint": "refresh_token"}))
+		resp := submitForm(t, http.DefaultClient, endpoint, with(map[string]string{"token": tokens["refresh_token"].(string), "token_type_hint": "refresh_token"}))
 		if !strings.Contains(resp.body, `"typ":"Refresh"`) || !strings.HasSuffix(resp.body, `"token_type":"Refresh","active":true}`) {
 			t.Errorf("refresh token introspection = %s, want active Refresh", resp.body)
 		}
@@ -83,14 +83,14 @@ func TestRevocation(t *testing.T) {
 	conf := url.Values{"client_id": {"conf"}, "client_secret": {"conf-secret"}}
 	isActive := func(t *testing.T, token string) bool {
 		t.Helper()
-		resp := postForm(t, http.DefaultClient, introspect, withParams(conf, map[string]string{"token": token}))
+		resp := submitForm(t, http.DefaultClient, introspect, withParams(conf, map[string]string{"token": token}))
 		return strings.Contains(resp.body, `"active":true`)
 	}
 	userinfoStatus := func(t *testing.T, token string) int {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodGet, userinfo, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
-		return do(t, http.DefaultClient, req).status
+		return send(t, http.DefaultClient, req).status
 	}
 
 	t.Run("errors", func(t *testing.T) {
@@ -112,7 +112,7 @@ func TestRevocation(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				resp := postForm(t, http.DefaultClient, revoke, tt.form)
+				resp := submitForm(t, http.DefaultClient, revoke, tt.form)
 				if resp.status != tt.status || resp.body != tt.body {
 					t.Fatalf("got %d %s, want %d %s", resp.status, resp.body, tt.status, tt.body)
 				}
@@ -127,7 +127,7 @@ func TestRevocation(t *testing.T) {
 		if got := userinfoStatus(t, access); got != http.StatusOK {
 			t.Fatalf("userinfo before revocation: %d, want 200", got)
 		}
-		resp := postForm(t, http.DefaultClient, revoke, url.Values{"client_id": {"web"}, "token": {access}})
+		resp := submitForm(t, http.DefaultClient, revoke, url.Values{"client_id": {"web"}, "token": {access}})
 		if resp.status != http.StatusOK || resp.body != "" {
 			t.Fatalf("revoke: %d %q, want 200 with no body", resp.status, resp.body)
 		}
@@ -145,7 +145,7 @@ func TestRevocation(t *testing.T) {
 	t.Run("refresh token", func(t *testing.T) {
 		t.Parallel()
 		tokens := env.signedInTokens(t, env.browser(t), "web")
-		resp := postForm(t, http.DefaultClient, revoke, url.Values{"client_id": {"web"}, "token": {tokens["refresh_token"].(string)}, "token_type_hint": {"refresh_token"}})
+		resp := submitForm(t, http.DefaultClient, revoke, url.Values{"client_id": {"web"}, "token": {tokens["refresh_token"].(string)}, "token_type_hint": {"refresh_token"}})
 		if resp.status != http.StatusOK {
 			t.Fatalf("revoke: %d %s, want 200", resp.status, resp.body)
 		}

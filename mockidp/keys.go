@@ -48,7 +48,7 @@ type keyMaterial struct {
 }
 
 // realmKeys holds a realm's keys. Keys the realm file does not give are
-// generated in the background, so ready closes when they exist; until then
+// generated in the background, and ready closes when they exist. Until then
 // requests for that realm wait, and other realms are not delayed.
 type realmKeys struct {
 	ready chan struct{}
@@ -72,7 +72,8 @@ func (k *realmKeys) material(ctx context.Context) (*keyMaterial, error) {
 	return k.cur, nil
 }
 
-// keySpec is what the realm file says about keys, before any is generated.
+// keySpec is the key configuration of a realm file, before any key is
+// generated.
 type keySpec struct {
 	realm   string
 	sig     []*rsaKey
@@ -124,10 +125,18 @@ func (im *importer) keyComponent(spec *keySpec, path string, c *componentRep) er
 	}
 	switch c.ProviderID {
 	case "rsa", "rsa-generated", "rsa-enc", "rsa-enc-generated":
-	case "hmac-generated", "hmac-generated-hs512":
+	case "hmac-generated":
+		// Keycloak 23 and older signed refresh tokens with this HS256 key.
+		// Only Keycloak reads refresh tokens, so a new HS512 key replaces
+		// it, as Keycloak 24 adds one when it migrates a realm.
+		return nil
+	case "hmac-generated-hs512":
 		secret, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(first("secret"), "="))
 		if err != nil {
 			return im.fail(path+".config.secret", "expected base64url, got an invalid value")
+		}
+		if len(secret) > 0 && len(secret) < 64 {
+			return im.fail(path+".config.secret", "an HS512 secret needs at least 64 bytes, got %d", len(secret))
 		}
 		if len(secret) > 0 {
 			spec.hmacKID, spec.hmacKey = first("kid"), secret
@@ -159,7 +168,7 @@ func (im *importer) keyComponent(spec *keySpec, path string, c *componentRep) er
 		key.priority = n
 	}
 	if first("privateKey") == "" {
-		// A provider without key material asks for a generated key.
+		// A provider without key material means a generated key.
 		return nil
 	}
 	priv, err := parseRSAPrivateKey(first("privateKey"))
@@ -245,8 +254,9 @@ func newKeyMaterial(signing *rsaKey, published []*rsaKey, hmacKID string, hmacKe
 		return nil, err
 	}
 	hmac, err := jose.NewSigner(
-		jose.SigningKey{Algorithm: jose.HS512, Key: jose.JSONWebKey{Key: hmacKey, KeyID: hmacKID}},
-		(&jose.SignerOptions{}).WithType("JWT"),
+		jose.SigningKey{Algorithm: jose.HS512, Key: hmacKey},
+		// go-jose writes no kid for symmetric keys, but Keycloak 26 does.
+		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", hmacKID),
 	)
 	if err != nil {
 		return nil, err

@@ -52,7 +52,7 @@ func TestLogoutErrorPages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			resp := get(t, env.browser(t), env.logoutURL(tt.params))
+			resp := fetchPage(t, env.browser(t), env.logoutURL(tt.params))
 			if resp.status != http.StatusBadRequest {
 				t.Fatalf("status = %d, want 400; body %s", resp.status, resp.body)
 			}
@@ -71,7 +71,7 @@ func TestLogoutConfirmation(t *testing.T) {
 	hc := env.browser(t)
 	tokens := env.signedInTokens(t, hc, "web")
 
-	page := get(t, hc, env.logoutURL(url.Values{"client_id": {"web"}, "post_logout_redirect_uri": {"http://127.0.0.1/cb"}, "state": {"s-9"}}))
+	page := fetchPage(t, hc, env.logoutURL(url.Values{"client_id": {"web"}, "post_logout_redirect_uri": {"http://127.0.0.1/cb"}, "state": {"s-9"}}))
 	if page.status != http.StatusOK || !strings.Contains(page.body, "Do you want to log out?") {
 		t.Fatalf("status %d, want the confirmation page:\n%s", page.status, page.body)
 	}
@@ -87,7 +87,7 @@ func TestLogoutConfirmation(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no session_code in the confirmation page")
 	}
-	resp := postForm(t, hc, env.issuer+"/protocol/openid-connect/logout/logout-confirm", url.Values{
+	resp := submitForm(t, hc, env.issuer+"/protocol/openid-connect/logout/logout-confirm", url.Values{
 		"session_code": {m[1]}, "confirmLogout": {"Logout"},
 	})
 	if resp.status != http.StatusFound || resp.location.String() != "http://127.0.0.1/cb?state=s-9" {
@@ -97,7 +97,7 @@ func TestLogoutConfirmation(t *testing.T) {
 	if status != http.StatusBadRequest || body["error_description"] != "Session not active" {
 		t.Fatalf("refresh after logout: %d %v, want 400 \"Session not active\"", status, body)
 	}
-	again := postForm(t, hc, env.issuer+"/protocol/openid-connect/logout/logout-confirm", url.Values{
+	again := submitForm(t, hc, env.issuer+"/protocol/openid-connect/logout/logout-confirm", url.Values{
 		"session_code": {m[1]}, "confirmLogout": {"Logout"},
 	})
 	if again.status != http.StatusBadRequest || !strings.Contains(again.body, "Logout failed") {
@@ -112,7 +112,7 @@ func TestLogoutWithHint(t *testing.T) {
 		t.Parallel()
 		hc := env.browser(t)
 		tokens := env.signedInTokens(t, hc, "web")
-		resp := get(t, hc, env.logoutURL(url.Values{
+		resp := fetchPage(t, hc, env.logoutURL(url.Values{
 			"id_token_hint": {tokens["id_token"].(string)}, "post_logout_redirect_uri": {"http://127.0.0.1/cb"}, "state": {"s 1"},
 		}))
 		if resp.status != http.StatusFound || resp.location.String() != "http://127.0.0.1/cb?state=s+1" {
@@ -121,7 +121,7 @@ func TestLogoutWithHint(t *testing.T) {
 		if c := setCookieHeader(t, resp.header, "KEYCLOAK_IDENTITY"); !strings.Contains(c, "Max-Age=0") {
 			t.Errorf("KEYCLOAK_IDENTITY not cleared: %q", c)
 		}
-		silent := get(t, hc, env.authURL(withParams(codeParams("web", "http://127.0.0.1/cb"), map[string]string{"prompt": "none"})))
+		silent := fetchPage(t, hc, env.authURL(withParams(codeParams("web", "http://127.0.0.1/cb"), map[string]string{"prompt": "none"})))
 		if got := silent.location.Query().Get("error"); got != "login_required" {
 			t.Errorf("prompt=none after logout: error = %q, want login_required", got)
 		}
@@ -130,7 +130,7 @@ func TestLogoutWithHint(t *testing.T) {
 		t.Parallel()
 		hc := env.browser(t)
 		tokens := env.signedInTokens(t, hc, "web")
-		resp := get(t, hc, env.logoutURL(url.Values{"id_token_hint": {tokens["id_token"].(string)}}))
+		resp := fetchPage(t, hc, env.logoutURL(url.Values{"id_token_hint": {tokens["id_token"].(string)}}))
 		if resp.status != http.StatusOK || !strings.Contains(resp.body, "You are logged out") {
 			t.Fatalf("status %d, want 200 \"You are logged out\":\n%s", resp.status, resp.body)
 		}
@@ -140,14 +140,14 @@ func TestLogoutWithHint(t *testing.T) {
 		tokens := env.signedInTokens(t, env.browser(t), "web")
 		other := env.browser(t)
 		env.signedInTokens(t, other, "web")
-		resp := get(t, other, env.logoutURL(url.Values{"id_token_hint": {tokens["id_token"].(string)}}))
+		resp := fetchPage(t, other, env.logoutURL(url.Values{"id_token_hint": {tokens["id_token"].(string)}}))
 		if resp.status != http.StatusOK || !strings.Contains(resp.body, "Do you want to log out?") {
 			t.Fatalf("status %d, want the confirmation page", resp.status)
 		}
 	})
 	t.Run("no session and known client redirects at once", func(t *testing.T) {
 		t.Parallel()
-		resp := get(t, env.browser(t), env.logoutURL(url.Values{"client_id": {"spa"}, "post_logout_redirect_uri": {"http://127.0.0.1:4444/bye"}}))
+		resp := fetchPage(t, env.browser(t), env.logoutURL(url.Values{"client_id": {"spa"}, "post_logout_redirect_uri": {"http://127.0.0.1:4444/bye"}}))
 		if resp.status != http.StatusFound || resp.location.String() != "http://127.0.0.1:4444/bye" {
 			t.Fatalf("status %d, location %v; want 302 to http://127.0.0.1:4444/bye", resp.status, resp.location)
 		}
@@ -162,20 +162,20 @@ func TestLogoutWithRefreshToken(t *testing.T) {
 	tokens := env.signedInTokens(t, env.browser(t), "web")
 	refresh := tokens["refresh_token"].(string)
 
-	missing := postForm(t, http.DefaultClient, logout, url.Values{"client_id": {"web"}, "refresh_token": {""}})
+	missing := submitForm(t, http.DefaultClient, logout, url.Values{"client_id": {"web"}, "refresh_token": {""}})
 	if missing.status != http.StatusBadRequest || !strings.Contains(missing.body, `"error_description":"No refresh token"`) {
 		t.Errorf("empty refresh_token: %d %s, want 400 \"No refresh token\"", missing.status, missing.body)
 	}
-	foreign := postForm(t, http.DefaultClient, logout, url.Values{"client_id": {"spa"}, "refresh_token": {refresh}})
+	foreign := submitForm(t, http.DefaultClient, logout, url.Values{"client_id": {"spa"}, "refresh_token": {refresh}})
 	if foreign.status != http.StatusBadRequest || !strings.Contains(foreign.body, "Token client and authorized client don't match") {
 		t.Errorf("another client's token: %d %s, want 400 invalid_grant", foreign.status, foreign.body)
 	}
-	badSecret := postForm(t, http.DefaultClient, logout, url.Values{"client_id": {"conf"}, "client_secret": {"wrong"}, "refresh_token": {refresh}})
+	badSecret := submitForm(t, http.DefaultClient, logout, url.Values{"client_id": {"conf"}, "client_secret": {"wrong"}, "refresh_token": {refresh}})
 	if badSecret.status != http.StatusUnauthorized || !strings.Contains(badSecret.body, `"error":"unauthorized_client"`) {
 		t.Errorf("wrong secret: %d %s, want 401 unauthorized_client", badSecret.status, badSecret.body)
 	}
 
-	resp := postForm(t, http.DefaultClient, logout, url.Values{"client_id": {"web"}, "refresh_token": {refresh}})
+	resp := submitForm(t, http.DefaultClient, logout, url.Values{"client_id": {"web"}, "refresh_token": {refresh}})
 	if resp.status != http.StatusNoContent || resp.body != "" {
 		t.Fatalf("logout: %d %q, want 204 and no body", resp.status, resp.body)
 	}
@@ -184,7 +184,7 @@ func TestLogoutWithRefreshToken(t *testing.T) {
 		t.Errorf("refresh after logout: %d %v, want 400 \"Session not active\"", status, body)
 	}
 	for _, token := range []string{refresh, tokens["access_token"].(string)} {
-		r := postForm(t, http.DefaultClient, introspect, url.Values{"client_id": {"conf"}, "client_secret": {"conf-secret"}, "token": {token}})
+		r := submitForm(t, http.DefaultClient, introspect, url.Values{"client_id": {"conf"}, "client_secret": {"conf-secret"}, "token": {token}})
 		if r.status != http.StatusOK || r.body != `{"active":false}` {
 			t.Errorf("introspection after logout: %d %s, want {\"active\":false}", r.status, r.body)
 		}

@@ -30,6 +30,7 @@ type Server struct {
 	log    *slog.Logger
 
 	discoveryCache documentCache
+	rpFaults       faultTable
 }
 
 // New loads the realms and returns a Server. Errors in realm files are
@@ -52,6 +53,9 @@ func New(opts ...Option) (*Server, error) {
 	if err := s.loadRealms(); err != nil {
 		return nil, err
 	}
+	if err := s.initFaults(); err != nil {
+		return nil, err
+	}
 	s.echo = s.routes()
 	return s, nil
 }
@@ -66,12 +70,19 @@ func (s *Server) loadRealms() error {
 	}
 	origin := map[string]string{}
 	for i, src := range sources {
+		if src.err != nil {
+			return &ImportError{File: src.file, Reason: src.err.Error()}
+		}
 		data := src.data
 		if data == nil {
 			var err error
 			if data, err = os.ReadFile(src.path); err != nil {
 				return &ImportError{File: src.file, Reason: err.Error()}
 			}
+		}
+		data, err := s.cfg.replaceRealmKeys(src.file, data)
+		if err != nil {
+			return err
 		}
 		r, warnings, err := parseRealm(src.file, data)
 		if err != nil {
@@ -163,7 +174,8 @@ func (s *Server) issuerFor(r *http.Request, realm string) string {
 	return s.baseURL(r) + "/realms/" + realm
 }
 
-// realmContext is what a realm handler needs about its request.
+// realmContext is the echo context of a realm request with the resolved
+// realm, issuer and keys.
 type realmContext struct {
 	echo.Context
 	realm  *Realm
@@ -171,14 +183,14 @@ type realmContext struct {
 	keys   *keyMaterial
 }
 
-// withRealm resolves the realm named in the path, answering 404 as
-// Keycloak 26 does when there is none.
+// withRealm resolves the realm named in the path and responds 404, as
+// Keycloak 26 does, when there is none.
 func (s *Server) withRealm(h func(*realmContext) error) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		name := c.Param("realm")
 		r, ok := s.realms[name]
 		if !ok {
-			// Keycloak 26 answers an unknown realm with this body.
+			// Keycloak 26 responds to an unknown realm with this body.
 			// NOTE: the exact body is believed, not confirmed, for 26.
 			return errRealmNotFound
 		}
@@ -198,7 +210,7 @@ const (
 	ctxClientID = "client_id"
 )
 
-// Keycloak 26 answers requests that match no resource with a JSON body that
+// Keycloak 26 responds to requests that match no resource with a JSON body that
 // reuses the OAuth "error" member for the exception's message.
 var (
 	errRealmNotFound = &protocol.Error{Code: "Realm does not exist", Description: keycloakLogHint, Status: http.StatusNotFound}
@@ -344,6 +356,7 @@ func (s *Server) routes() *echo.Echo {
 	oidc.GET("/userinfo", s.withRealm(s.cors(s.handleUserinfo)))
 	oidc.POST("/userinfo", s.withRealm(s.cors(s.handleUserinfo)))
 	s.browserRoutes(realm, oidc)
+	s.testingRoutes(realm)
 	return e
 }
 

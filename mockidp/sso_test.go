@@ -24,7 +24,7 @@ func TestSSOCookies(t *testing.T) {
 	t.Parallel()
 	env := newBrowserEnv(t, "")
 	hc := env.browser(t)
-	page := get(t, hc, env.authURL(codeParams("web", "http://127.0.0.1/cb")))
+	page := fetchPage(t, hc, env.authURL(codeParams("web", "http://127.0.0.1/cb")))
 	for _, name := range []string{"AUTH_SESSION_ID", "KC_RESTART"} {
 		c := setCookieHeader(t, page.header, name)
 		for _, want := range []string{"Path=/realms/test/", "HttpOnly", "SameSite=Lax"} {
@@ -58,7 +58,7 @@ func TestSSOCookiesHTTPS(t *testing.T) {
 	hc := env.browser(t)
 	// The listener speaks http; the frontend URL decides the cookies.
 	u := env.ts.URL + "/auth/realms/test/protocol/openid-connect/auth?" + codeParams("web", "http://127.0.0.1/cb").Encode()
-	page := get(t, hc, u)
+	page := fetchPage(t, hc, u)
 	if page.status != http.StatusOK {
 		t.Fatalf("status %d, body %s", page.status, page.body)
 	}
@@ -76,7 +76,7 @@ func TestSSOSessionReuse(t *testing.T) {
 	hc := env.browser(t)
 	first := env.loginCode(t, hc, codeParams("web", "http://127.0.0.1/cb"))
 
-	resp := get(t, hc, env.authURL(withParams(codeParams("web", "http://127.0.0.1/cb"), map[string]string{"prompt": "none"})))
+	resp := fetchPage(t, hc, env.authURL(withParams(codeParams("web", "http://127.0.0.1/cb"), map[string]string{"prompt": "none"})))
 	if resp.status != http.StatusFound || resp.location.Query().Get("code") == "" {
 		t.Fatalf("prompt=none with a session: status %d, location %v; want 302 with a code", resp.status, resp.location)
 	}
@@ -101,7 +101,7 @@ func TestSSOSessionIdleTimeout(t *testing.T) {
 	hc := env.browser(t)
 	env.loginCode(t, hc, codeParams("web", "http://127.0.0.1/cb"))
 	env.clock.Advance(1801 * time.Second)
-	resp := get(t, hc, env.authURL(withParams(codeParams("web", "http://127.0.0.1/cb"), map[string]string{"prompt": "none"})))
+	resp := fetchPage(t, hc, env.authURL(withParams(codeParams("web", "http://127.0.0.1/cb"), map[string]string{"prompt": "none"})))
 	if resp.status != http.StatusFound || resp.location.Query().Get("error") != "login_required" {
 		t.Fatalf("prompt=none after the idle timeout: status %d, location %v; want login_required", resp.status, resp.location)
 	}
@@ -117,12 +117,12 @@ func TestSSOSessionMaxLifespan(t *testing.T) {
 	// its 10 hour maximum.
 	for range 29 {
 		env.clock.Advance(20 * time.Minute)
-		if resp := get(t, hc, env.authURL(params)); resp.location.Query().Get("code") == "" {
+		if resp := fetchPage(t, hc, env.authURL(params)); resp.location.Query().Get("code") == "" {
 			t.Fatalf("prompt=none at %v: %v, want a code", env.clock.Now().Sub(testStart), resp.location)
 		}
 	}
 	env.clock.Advance(21 * time.Minute)
-	resp := get(t, hc, env.authURL(params))
+	resp := fetchPage(t, hc, env.authURL(params))
 	if got := resp.location.Query().Get("error"); got != "login_required" {
 		t.Fatalf("prompt=none after 10 h: error = %q, want login_required", got)
 	}
@@ -134,7 +134,7 @@ func TestLoginPageMessages(t *testing.T) {
 	base := codeParams("web", "http://127.0.0.1/cb")
 	t.Run("login_hint prefills the username", func(t *testing.T) {
 		t.Parallel()
-		page := get(t, env.browser(t), env.authURL(withParams(base, map[string]string{"login_hint": "bob"})))
+		page := fetchPage(t, env.browser(t), env.authURL(withParams(base, map[string]string{"login_hint": "bob"})))
 		if !strings.Contains(page.body, `name="username" type="text" value="bob"`) {
 			t.Fatalf("username not prefilled with bob:\n%s", page.body)
 		}
@@ -142,7 +142,7 @@ func TestLoginPageMessages(t *testing.T) {
 	t.Run("wrong password", func(t *testing.T) {
 		t.Parallel()
 		hc := env.browser(t)
-		page := get(t, hc, env.authURL(base))
+		page := fetchPage(t, hc, env.authURL(base))
 		resp := signIn(t, hc, page.body, "alice", "nope")
 		if resp.status != http.StatusOK {
 			t.Fatalf("status = %d, want 200", resp.status)
@@ -162,7 +162,7 @@ func TestLoginPageMessages(t *testing.T) {
 	t.Run("unknown user", func(t *testing.T) {
 		t.Parallel()
 		hc := env.browser(t)
-		page := get(t, hc, env.authURL(base))
+		page := fetchPage(t, hc, env.authURL(base))
 		resp := signIn(t, hc, page.body, "mallory", "alice-pw")
 		if resp.status != http.StatusOK || !strings.Contains(resp.body, "Invalid username or password.") {
 			t.Fatalf("status %d, want 200 with the invalid credentials message:\n%s", resp.status, resp.body)
@@ -171,7 +171,7 @@ func TestLoginPageMessages(t *testing.T) {
 	t.Run("disabled user", func(t *testing.T) {
 		t.Parallel()
 		hc := env.browser(t)
-		page := get(t, hc, env.authURL(base))
+		page := fetchPage(t, hc, env.authURL(base))
 		resp := signIn(t, hc, page.body, "carol", "carol-pw")
 		if resp.status != http.StatusOK || !strings.Contains(resp.body, "Account is disabled, contact your administrator.") {
 			t.Fatalf("status %d, want 200 with the disabled message:\n%s", resp.status, resp.body)
@@ -181,7 +181,7 @@ func TestLoginPageMessages(t *testing.T) {
 		t.Parallel()
 		hc := env.browser(t)
 		first := env.loginCode(t, hc, base)
-		page := get(t, hc, env.authURL(withParams(base, map[string]string{"prompt": "login"})))
+		page := fetchPage(t, hc, env.authURL(withParams(base, map[string]string{"prompt": "login"})))
 		if page.status != http.StatusOK || !strings.Contains(page.body, "Please re-authenticate to continue.") {
 			t.Fatalf("status %d, want the login form with the re-authenticate message:\n%s", page.status, page.body)
 		}
@@ -196,11 +196,11 @@ func TestLoginPageMessages(t *testing.T) {
 		hc := env.browser(t)
 		env.loginCode(t, hc, base)
 		env.clock.Advance(120 * time.Second)
-		resp := get(t, hc, env.authURL(withParams(base, map[string]string{"max_age": "300"})))
+		resp := fetchPage(t, hc, env.authURL(withParams(base, map[string]string{"max_age": "300"})))
 		if resp.status != http.StatusFound {
 			t.Fatalf("max_age=300 after 120 s: status %d, want 302 through SSO", resp.status)
 		}
-		page := get(t, hc, env.authURL(withParams(base, map[string]string{"max_age": "60"})))
+		page := fetchPage(t, hc, env.authURL(withParams(base, map[string]string{"max_age": "60"})))
 		if page.status != http.StatusOK || !strings.Contains(page.body, "Please re-authenticate to continue.") {
 			t.Fatalf("max_age=60 after 120 s: status %d, want the login form:\n%s", page.status, page.body)
 		}
@@ -218,7 +218,7 @@ func TestLoginPageMessages(t *testing.T) {
 	})
 	t.Run("missing cookie", func(t *testing.T) {
 		t.Parallel()
-		page := get(t, env.browser(t), env.authURL(base))
+		page := fetchPage(t, env.browser(t), env.authURL(base))
 		resp := signIn(t, &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, page.body, "alice", "alice-pw")
 		if resp.status != http.StatusBadRequest || !strings.Contains(resp.body, "Cookie not found. Please make sure cookies are enabled in your browser.") {
 			t.Fatalf("status %d, want 400 with the cookie message:\n%s", resp.status, resp.body)
@@ -228,7 +228,7 @@ func TestLoginPageMessages(t *testing.T) {
 		t.Parallel()
 		env := newBrowserEnv(t, "")
 		hc := env.browser(t)
-		page := get(t, hc, env.authURL(base))
+		page := fetchPage(t, hc, env.authURL(base))
 		env.clock.Advance(1801 * time.Second)
 		resp := signIn(t, hc, page.body, "alice", "alice-pw")
 		if resp.status != http.StatusOK || !strings.Contains(resp.body, "Your login attempt timed out.  Login will start from the beginning.") {
@@ -244,7 +244,7 @@ func TestLoginPageMessages(t *testing.T) {
 func TestAutoLoginExtension(t *testing.T) {
 	t.Parallel()
 	env := newBrowserEnv(t, "")
-	resp := get(t, env.browser(t), env.authURL(codeParams("auto", "http://127.0.0.1/cb")))
+	resp := fetchPage(t, env.browser(t), env.authURL(codeParams("auto", "http://127.0.0.1/cb")))
 	if resp.status != http.StatusFound || resp.location.Query().Get("code") == "" {
 		t.Fatalf("status %d, location %v; want 302 with a code and no form", resp.status, resp.location)
 	}
@@ -267,7 +267,7 @@ func TestResponseModes(t *testing.T) {
 	t.Run("form_post", func(t *testing.T) {
 		t.Parallel()
 		hc := env.browser(t)
-		page := get(t, hc, env.authURL(withParams(base, map[string]string{"response_mode": "form_post"})))
+		page := fetchPage(t, hc, env.authURL(withParams(base, map[string]string{"response_mode": "form_post"})))
 		resp := signIn(t, hc, page.body, "alice", "alice-pw")
 		if resp.status != http.StatusOK {
 			t.Fatalf("status %d, want 200 with a form", resp.status)
@@ -281,7 +281,7 @@ func TestResponseModes(t *testing.T) {
 	t.Run("hybrid code id_token", func(t *testing.T) {
 		t.Parallel()
 		hc := env.browser(t)
-		page := get(t, hc, env.authURL(withParams(base, map[string]string{"response_type": "code id_token"})))
+		page := fetchPage(t, hc, env.authURL(withParams(base, map[string]string{"response_type": "code id_token"})))
 		resp := signIn(t, hc, page.body, "alice", "alice-pw")
 		if resp.status != http.StatusFound {
 			t.Fatalf("status %d, want 302", resp.status)
@@ -298,7 +298,7 @@ func TestResponseModes(t *testing.T) {
 	t.Run("implicit id_token token", func(t *testing.T) {
 		t.Parallel()
 		hc := env.browser(t)
-		page := get(t, hc, env.authURL(withParams(base, map[string]string{"response_type": "id_token token"})))
+		page := fetchPage(t, hc, env.authURL(withParams(base, map[string]string{"response_type": "id_token token"})))
 		resp := signIn(t, hc, page.body, "alice", "alice-pw")
 		f, _ := url.ParseQuery(resp.location.Fragment)
 		if f.Get("code") != "" || f.Get("token_type") != "Bearer" || f.Get("expires_in") != "900" {

@@ -50,7 +50,7 @@ func (s *Server) handleToken(c *realmContext) error {
 		return err
 	}
 	if client.BearerOnly {
-		return protocol.New(protocol.ErrInvalidClient, "Bearer-only not allowed")
+		return protocol.New(protocol.ErrInvalidClient, "Bearer-only not allowed").WithStatus(http.StatusBadRequest)
 	}
 	if name := f.duplicated(); name != "" {
 		return protocol.New(protocol.ErrInvalidRequest, "duplicated parameter")
@@ -89,7 +89,7 @@ func writeTokenResponse(c *realmContext, resp *tokenResponse) error {
 // openid scope was granted.
 func (s *Server) issueTokens(c *realmContext, g *grantContext, withRefresh bool) (*tokenResponse, error) {
 	accessExp := g.accessExpiry()
-	access, err := signJSON(c.keys.signer, g.accessClaims(accessExp))
+	access, err := s.signToken(c, g.client, kindAccess, g.accessClaims(accessExp))
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func (s *Server) issueTokens(c *realmContext, g *grantContext, withRefresh bool)
 	}
 	if withRefresh && g.session != nil {
 		refreshExp := g.session.expiry(g.realm.SSOSessionIdle, g.realm.SSOSessionMax)
-		rt, err := signJSON(c.keys.hmac, g.refreshClaims(refreshExp))
+		rt, err := s.signToken(c, g.client, kindRefresh, g.refreshClaims(refreshExp))
 		if err != nil {
 			return nil, err
 		}
@@ -118,7 +118,7 @@ func (s *Server) issueTokens(c *realmContext, g *grantContext, withRefresh bool)
 		}
 	}
 	if g.scope.openid {
-		id, err := signJSON(c.keys.signer, g.idClaims(accessExp, access, ""))
+		id, err := s.signToken(c, g.client, kindID, g.idClaims(accessExp, access, ""))
 		if err != nil {
 			return nil, err
 		}

@@ -17,7 +17,7 @@ type userinfoResponse struct {
 
 // handleUserinfo is the userinfo endpoint (OpenID Connect Core 1.0
 // section 5.3). Keycloak 26 reports its errors in WWW-Authenticate with an
-// empty body, and answers 403 insufficient_scope for a token without the
+// empty body, and responds 403 insufficient_scope for a token without the
 // openid scope.
 func (s *Server) handleUserinfo(c *realmContext) error {
 	raw, err := s.userinfoToken(c)

@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// healthcheck asks the running server's /health/ready and exits 0 when it
-// answers 200. The container image has no shell and no curl, so its
+// healthcheck requests the running server's /health/ready and exits 0
+// when the response is 200. The container image has no shell and no curl, so its
 // HEALTHCHECK runs this.
 func healthcheck(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
 	port := 8080
@@ -41,7 +41,7 @@ func healthcheck(ctx context.Context, args []string, getenv func(string) string,
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(stderr, "healthcheck: %s answered %d\n", *target, resp.StatusCode)
+		fmt.Fprintf(stderr, "healthcheck: %s responded with status %d\n", *target, resp.StatusCode)
 		return 1
 	}
 	return 0

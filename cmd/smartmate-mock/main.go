@@ -16,6 +16,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/smartmate/smartmate-mock/mockapi"
 	"github.com/smartmate/smartmate-mock/mockidp"
 )
 
@@ -74,9 +77,12 @@ func buildHandler(o *options, ln net.Listener, log *slog.Logger) (http.Handler, 
 	if err != nil {
 		return nil, err
 	}
-	files, err := realmFiles(o.importRealms)
+	files, skipped, err := realmFiles(o.importRealms, defaultImportDir)
 	if err != nil {
 		return nil, err
+	}
+	for _, dir := range skipped {
+		log.Info("realm import folder not found, skipped", "folder", dir)
 	}
 	opts := []mockidp.Option{
 		mockidp.WithFrontendURL(frontend),
@@ -96,10 +102,37 @@ func buildHandler(o *options, ln net.Listener, log *slog.Logger) (http.Handler, 
 	if err != nil {
 		return nil, err
 	}
-	for _, name := range idp.RealmNames() {
-		log.Info("realm ready", "realm", name, "discovery", idp.Issuer(name)+"/.well-known/openid-configuration")
+	api, err := newAPI(idp, log)
+	if err != nil {
+		return nil, err
 	}
-	return idp, nil
+	for _, name := range idp.RealmNames() {
+		log.Info("realm ready", "realm", name,
+			"discovery", idp.Issuer(name)+"/.well-known/openid-configuration",
+			"graphql", strings.TrimSuffix(frontend, o.relativePath)+"/workspaces/"+name+"/graphql")
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/workspaces/", api)
+	if rel := strings.TrimSuffix(o.relativePath, "/"); rel != "" {
+		mux.Handle(rel+"/workspaces/", http.StripPrefix(rel, api))
+	}
+	mux.Handle("/", idp)
+	return mux, nil
+}
+
+// newAPI mounts the apps GraphQL API beside the emulator. It validates
+// tokens with the emulator's keys in process, so no JWKS request is made.
+func newAPI(idp *mockidp.Server, log *slog.Logger) (*mockapi.Handler, error) {
+	return mockapi.New(mockapi.Config{
+		Issuer: idp.Issuer,
+		Keys: mockapi.KeyFunc(func(ctx context.Context, workspace string) (*jose.JSONWebKeySet, error) {
+			if _, ok := idp.Realm(workspace); !ok {
+				return nil, fmt.Errorf("%w: %q", mockapi.ErrUnknownWorkspace, workspace)
+			}
+			return idp.PublicKeys(ctx, workspace)
+		}),
+		Logger: log,
+	})
 }
 
 func serve(ctx context.Context, ln net.Listener, handler http.Handler, log *slog.Logger, ready chan<- string) int {
