@@ -80,7 +80,7 @@ type authRequest struct {
 
 	clientID        string
 	redirectURI     string // the redirect_uri parameter as sent, "" if absent
-	redirectTarget  string // where responses go
+	redirectTarget  string // the validated URI that responses are sent to
 	responseType    responseType
 	responseMode    string
 	scope           string
@@ -155,6 +155,7 @@ func (s *Server) parseAuthRequest(c *realmContext, p url.Values) (*authRequest, 
 	if !ok {
 		return nil, &errorPage{status: http.StatusBadRequest, message: "Invalid parameter: redirect_uri"}
 	}
+
 	req := &authRequest{
 		clientID:        client.ClientID,
 		redirectURI:     p.Get("redirect_uri"),
@@ -173,6 +174,7 @@ func (s *Server) parseAuthRequest(c *realmContext, p url.Values) (*authRequest, 
 	fail := func(pe *protocol.Error) error {
 		return &authErrorRedirect{target: target, mode: req.responseMode, state: req.state, iss: c.issuer, err: pe}
 	}
+
 	req.responseMode = protocol.ResponseModeQuery
 	if err := checkResponseType(client, req, p.Get("response_type"), p.Get("response_mode")); err != nil {
 		return nil, fail(err)
@@ -296,7 +298,7 @@ func (s *Server) authorize(c *realmContext, req *authRequest) error {
 }
 
 // hintMatchesUser reports whether an id_token_hint signed by this realm
-// names user. An invalid hint matches nobody.
+// names user. An invalid hint matches no user.
 func (s *Server) hintMatchesUser(c *realmContext, hint string, user *User) bool {
 	claims, err := verifySigned(c.keys, hint)
 	return err == nil && claims.Iss == c.issuer && claims.Sub == user.ID

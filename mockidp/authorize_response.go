@@ -66,7 +66,7 @@ func (s *Server) completeLogin(c *realmContext, req *authRequest, user *User) er
 
 // authorizationResponse sends the successful authorization response for
 // session: state, session_state and iss first, in Keycloak 26's order, then
-// the code and the tokens that the response type asks for.
+// the code and the tokens that the response type requests.
 func (s *Server) authorizationResponse(c *realmContext, req *authRequest, session *userSession, user *User, acr string) error {
 	now := s.clock.Now()
 	realm := c.realm
@@ -74,6 +74,7 @@ func (s *Server) authorizationResponse(c *realmContext, req *authRequest, sessio
 	if !session.touch(client.ClientID, now, realm.SSOSessionIdle, realm.SSOSessionMax) {
 		return protocol.New(protocol.ErrServerError, "session ended during the login")
 	}
+
 	var params []param
 	if req.state != "" {
 		params = append(params, param{"state", req.state})
@@ -82,6 +83,7 @@ func (s *Server) authorizationResponse(c *realmContext, req *authRequest, sessio
 		params = append(params, param{"session_state", session.id})
 	}
 	params = append(params, param{"iss", c.issuer})
+
 	var code string
 	if req.responseType.code {
 		code = randomID()

@@ -22,7 +22,7 @@ import (
 const logoutTokenType = "logout+jwt"
 
 // backchannelTimeout bounds one delivery, so that a client that never
-// answers cannot hold a logout for long.
+// responds cannot hold a logout for long.
 const backchannelTimeout = 10 * time.Second
 
 // logoutClaims is a logout token's payload (OpenID Connect Back-Channel
@@ -78,7 +78,7 @@ func signLogoutToken(m *keyMaterial, claims logoutClaims) (string, error) {
 }
 
 // postLogoutToken sends the token as the logout_token form parameter and
-// expects a 2xx answer (the specification asks for 200).
+// expects a 2xx response (the specification requires 200).
 func postLogoutToken(ctx context.Context, hc *http.Client, target, token string) error {
 	body := url.Values{"logout_token": {token}}.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(body))
@@ -93,7 +93,7 @@ func postLogoutToken(ctx context.Context, hc *http.Client, target, token string)
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("mockidp: back-channel logout URL answered %s", resp.Status)
+		return fmt.Errorf("mockidp: back-channel logout URL returned %s", resp.Status)
 	}
 	return nil
 }

@@ -92,7 +92,7 @@ func (m *expiringMap[V]) len() int {
 // session codes that must not be guessable.
 func randomID() string {
 	b := make([]byte, 32)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails since Go 1.24
+	_, _ = rand.Read(b) // documented to never return an error since Go 1.24
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 

@@ -17,9 +17,9 @@ const ctxCORSClient = "cors_client"
 const corsAllowHeaders = "Origin, Accept, X-Requested-With, Content-Type, Access-Control-Request-Method, Access-Control-Request-Headers, Authorization"
 
 // cors adds CORS headers to a realm handler's responses when the request
-// has an Origin: the origin is echoed, never "*", when the client's web
-// origins allow it, and the headers are left out otherwise while the
-// request is still processed.
+// has an Origin. The origin is echoed, never "*", when the client's web
+// origins allow it. Otherwise the headers are left out, and the request is
+// still processed.
 func (s *Server) cors(h func(*realmContext) error) func(*realmContext) error {
 	return func(c *realmContext) error {
 		origin := c.Request().Header.Get("Origin")
@@ -52,8 +52,8 @@ func originAllowed(client *Client, origin string) bool {
 	return contains(resolveWebOrigins(client), origin)
 }
 
-// preflight answers a CORS preflight request for any origin, as Keycloak 26
-// answers them on its OpenID Connect endpoints.
+// preflight allows a CORS preflight request from any origin, as Keycloak 26
+// does on its OpenID Connect endpoints.
 func preflight(methods string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()

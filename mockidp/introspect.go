@@ -8,12 +8,12 @@ import (
 	"github.com/smartmate/smartmate-mock/protocol"
 )
 
-// inactiveBody is the introspection answer for every token that is not
+// inactiveBody is the introspection response for every token that is not
 // active, whatever the reason (RFC 7662 section 2.2).
 var inactiveBody = []byte(`{"active":false}`)
 
 // handleIntrospect is the introspection endpoint (RFC 7662). The caller
-// authenticates as a confidential client. An active token's answer has all
+// authenticates as a confidential client. The response for an active token has all
 // of its claims plus client_id, username, token_type and active.
 func (s *Server) handleIntrospect(c *realmContext) error {
 	f, err := readForm(c.Request(), s.cfg.maxBodyBytes)
@@ -62,6 +62,7 @@ func (s *Server) introspect(c *realmContext, raw string) []byte {
 	if !ok {
 		return inactiveBody
 	}
+
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(payload, &members); err != nil {
 		return inactiveBody
@@ -75,6 +76,7 @@ func (s *Server) introspect(c *realmContext, raw string) []byte {
 		{"token_type", claims.Typ},
 		{"active", true},
 	}
+
 	out := bytes.TrimSuffix(bytes.TrimSpace(payload), []byte("}"))
 	for _, m := range extra {
 		if _, dup := members[m.name]; dup {

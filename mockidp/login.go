@@ -13,20 +13,20 @@ import (
 
 // Keycloak 26's login page texts, from its English message bundle.
 const (
-	msgLoginTitle       = "Sign in to your account"
-	msgInvalidUser      = "Invalid username or password."
-	msgAccountDisabled  = "Account is disabled, contact your administrator."
-	msgReauthenticate   = "Please re-authenticate to continue."
-	msgCookieNotFound   = "Cookie not found. Please make sure cookies are enabled in your browser."
-	msgLoginTimeout     = "Your login attempt timed out.  Login will start from the beginning."
-	msgAccountNotSetUp  = "Account is not fully set up"
-	usernamePasswordExe = "auth-username-password-form"
+	msgLoginTitle      = "Sign in to your account"
+	msgInvalidUser     = "Invalid username or password."
+	msgAccountDisabled = "Account is disabled, contact your administrator."
+	msgReauthenticate  = "Please re-authenticate to continue."
+	msgCookieNotFound  = "Cookie not found. Please make sure cookies are enabled in your browser."
+	msgLoginTimeout    = "Your login attempt timed out.  Login will start from the beginning."
+	msgAccountNotSetUp = "Account is not fully set up"
+	loginAuthenticator = "auth-username-password-form"
 )
 
 // loginExecution is the execution query parameter of the form's action. In
 // Keycloak it is the id of the username-password step of the browser flow;
 // the emulator has one step, so one fixed id.
-var loginExecution = uuid.NewSHA1(uuid.NameSpaceURL, []byte(usernamePasswordExe)).String()
+var loginExecution = uuid.NewSHA1(uuid.NameSpaceURL, []byte(loginAuthenticator)).String()
 
 // startLogin keeps req as a pending login and shows the login form. It sets
 // AUTH_SESSION_ID, which ties the form to this browser, and KC_RESTART,
@@ -113,6 +113,7 @@ func (s *Server) handleLoginAction(c *realmContext) error {
 	if err != nil || ck.Value == "" {
 		return &errorPage{status: http.StatusBadRequest, message: msgCookieNotFound}
 	}
+
 	req, ok := c.realm.browser.logins.get(q.Get("tab_id"), now)
 	if !ok || req.rootID != ck.Value {
 		return s.restartLogin(c, now)
@@ -121,6 +122,7 @@ func (s *Server) handleLoginAction(c *realmContext) error {
 		// A reloaded or resubmitted form shows the current form again.
 		return s.renderLogin(c, req, req.loginHint, "", "", "")
 	}
+
 	f, err := readForm(c.Request(), s.cfg.maxBodyBytes)
 	if err != nil {
 		return &errorPage{status: http.StatusBadRequest, message: "Invalid Request", cause: protocol.AsError(err)}
@@ -131,8 +133,8 @@ func (s *Server) handleLoginAction(c *realmContext) error {
 		s.log.Warn("login rejected", "realm", c.realm.Name, "client_id", req.clientID, "reason", "invalid credentials")
 		return s.renderLogin(c, req, username, msgInvalidUser, "", "")
 	}
-	// Keycloak 26 checks the password first, so a disabled account is only
-	// reported to someone who knows its password.
+	// Keycloak 26 checks the password first, so only someone who has the
+	// password learns that an account is disabled.
 	if !user.Enabled {
 		s.log.Warn("login rejected", "realm", c.realm.Name, "client_id", req.clientID, "reason", "user disabled")
 		return s.renderLogin(c, req, username, "", msgAccountDisabled, "error")

@@ -46,7 +46,7 @@ func (s *Server) handleLogout(c *realmContext) error {
 }
 
 // browserLogout validates the logout request in Keycloak 26's order, then
-// logs out at once or asks the user to confirm first.
+// logs out at once or shows the confirmation page first.
 func (s *Server) browserLogout(c *realmContext, p url.Values) error {
 	hint, target, clientID := p.Get("id_token_hint"), p.Get("post_logout_redirect_uri"), p.Get("client_id")
 	if target != "" && hint == "" && clientID == "" {
@@ -65,6 +65,7 @@ func (s *Server) browserLogout(c *realmContext, p url.Values) error {
 		idToken = claims
 		clientID = claims.Azp
 	}
+
 	c.Set(ctxClientID, clientID)
 	client, _ := c.realm.Client(clientID)
 	if target != "" {
@@ -75,6 +76,7 @@ func (s *Server) browserLogout(c *realmContext, p url.Values) error {
 			return &errorPage{status: http.StatusBadRequest, message: msgInvalidLogoutURI}
 		}
 	}
+
 	pending := &pendingLogout{redirectURI: target, state: p.Get("state")}
 	now := s.clock.Now()
 	session, _ := s.ssoSession(c, now)

@@ -58,8 +58,8 @@ type page struct {
 	Params     []param
 }
 
-// cssPath is where the login theme's stylesheet is served, under the
-// relative path.
+// cssPath is the path of the login theme's stylesheet, below the relative
+// path.
 const cssPath = "/resources/smartmate-mock/login/login.css"
 
 // renderPage renders the named page with status.

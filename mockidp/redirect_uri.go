@@ -17,8 +17,8 @@ import (
 // The rules, from Keycloak's RedirectUtils (unchanged from 22 to 26 as far
 // as its source shows):
 //   - a registered URI ending in "*" without "?" matches every URI that
-//     starts with the part before "*", query ignored, and that part minus a
-//     trailing "/"; a bare "*" matches any http or https URI;
+//     starts with the part before "*", query ignored. It also matches that
+//     part minus a trailing "/". A bare "*" matches any http or https URI.
 //   - any other registered URI must match exactly, query included;
 //   - a registered URI starting with "/" is relative to the root URL;
 //   - http://localhost and http://127.0.0.1 URIs with a port also match
@@ -36,6 +36,7 @@ func verifyRedirectURI(c *Client, requestOrigin, presented string, openid bool) 
 	if len(registered) == 0 {
 		return "", false
 	}
+
 	decoded, ok := normalizeRedirectURI(presented)
 	if !ok {
 		return "", false

@@ -7,12 +7,13 @@ import (
 	"github.com/smartmate/smartmate-mock/protocol"
 )
 
-// invalidTokenBody is Keycloak 26's revocation answer for a token it cannot
-// read: status 200, as RFC 7009 section 2.2 says, but with an error body.
+// invalidTokenBody is Keycloak 26's revocation response for a token it cannot
+// read. The status is 200, as RFC 7009 section 2.2 requires, but the body
+// is an error.
 var invalidTokenBody = []byte(`{"error":"invalid_token","error_description":"Invalid token"}`)
 
 // handleRevoke is the revocation endpoint (RFC 7009). Revoking an access
-// token records its jti until its expiry; revoking a refresh token signs
+// token records its jti until its expiry. Revoking a refresh token signs
 // its client out of the session, so the client's other tokens of that
 // session stop working too.
 func (s *Server) handleRevoke(c *realmContext) error {
@@ -28,6 +29,7 @@ func (s *Server) handleRevoke(c *realmContext) error {
 	if raw == "" {
 		return protocol.New(protocol.ErrInvalidRequest, "Token not provided")
 	}
+
 	claims, err := s.readRevokedToken(c, raw)
 	if err != nil {
 		return c.Blob(http.StatusOK, "application/json", invalidTokenBody)
@@ -40,6 +42,7 @@ func (s *Server) handleRevoke(c *realmContext) error {
 	if claims.Azp != client.ClientID {
 		return protocol.New(protocol.ErrInvalidRequest, "Unmatching clients")
 	}
+
 	now := s.clock.Now()
 	if claims.Typ == protocol.TokenTypeBearer {
 		c.realm.browser.revoke(claims.JTI, time.Unix(claims.Exp, 0), now)

@@ -41,6 +41,7 @@ func (s *Server) grantAuthorizationCode(c *realmContext, client *Client, f form)
 	if expired {
 		return nil, errCodeExpired
 	}
+
 	session, ok := realm.sessions.get(code.sessionID)
 	if !ok {
 		return nil, errCodeNoSession
@@ -52,11 +53,12 @@ func (s *Server) grantAuthorizationCode(c *realmContext, client *Client, f form)
 	if !user.Enabled {
 		return nil, protocol.New(protocol.ErrInvalidGrant, "User disabled")
 	}
+
 	if code.redirectURI != "" && code.redirectURI != f.get("redirect_uri") {
 		return nil, errCodeRedirectURI
 	}
 	if code.clientID != client.ClientID {
-		// NOTE: newer Keycloak releases say "Auth error: Found different
+		// NOTE: newer Keycloak releases send "Auth error: Found different
 		// client_id in clientSession"; which release switched is unknown.
 		return nil, errCodeClient
 	}
@@ -66,6 +68,7 @@ func (s *Server) grantAuthorizationCode(c *realmContext, client *Client, f form)
 	if !session.touch(client.ClientID, now, realm.SSOSessionIdle, realm.SSOSessionMax) {
 		return nil, errSessionInactive
 	}
+
 	if err := checkPKCEVerifier(code.codeChallenge, code.challengeMethod, f.get("code_verifier")); err != nil {
 		return nil, err
 	}
