@@ -183,3 +183,20 @@ func TestAuthorizeByPOST(t *testing.T) {
 		t.Fatalf("login: status %d, location %v; want 302 with a code", login.status, login.location)
 	}
 }
+
+func TestAuthorizeIgnoresUnknownParameters(t *testing.T) {
+	t.Parallel()
+	env := newBrowserEnv(t, "")
+	hc := env.browser(t)
+	params := withParams(codeParams("web", "http://127.0.0.1/cb"), map[string]string{
+		"ui_locales": "de-CH en", "acr_values": "1", "claims_locales": "fr", "x-custom": "1",
+	})
+	page := fetchPage(t, hc, env.authURL(params))
+	if page.status != http.StatusOK || !strings.Contains(page.body, `<html lang="en">`) {
+		t.Fatalf("status %d, want the English login page:\n%s", page.status, page.body)
+	}
+	login := signIn(t, hc, page.body, "alice", "alice-pw")
+	if login.status != http.StatusFound || login.location.Query().Get("code") == "" {
+		t.Fatalf("login: status %d, location %v; want 302 with a code", login.status, login.location)
+	}
+}

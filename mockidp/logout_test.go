@@ -126,6 +126,17 @@ func TestLogoutWithHint(t *testing.T) {
 			t.Errorf("prompt=none after logout: error = %q, want login_required", got)
 		}
 	})
+	t.Run("form post", func(t *testing.T) {
+		t.Parallel()
+		hc := env.browser(t)
+		tokens := env.signedInTokens(t, hc, "web")
+		resp := submitForm(t, hc, env.issuer+"/protocol/openid-connect/logout", url.Values{
+			"id_token_hint": {tokens["id_token"].(string)}, "post_logout_redirect_uri": {"http://127.0.0.1/cb"}, "state": {"p"},
+		})
+		if resp.status != http.StatusFound || resp.location.String() != "http://127.0.0.1/cb?state=p" {
+			t.Fatalf("status %d, location %v; want 302 to http://127.0.0.1/cb?state=p", resp.status, resp.location)
+		}
+	})
 	t.Run("logged out page", func(t *testing.T) {
 		t.Parallel()
 		hc := env.browser(t)
