@@ -1,6 +1,7 @@
 package mockidp
 
 import (
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -152,7 +153,7 @@ func (s *Server) writeAuthResponse(c echo.Context, target, mode string, params [
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store, must-revalidate, max-age=0")
 	if mode == protocol.ResponseModeFormPost {
-		return s.renderPage(c, http.StatusOK, "form_post", &page{Title: "Submit This Form", FormAction: target, Params: params})
+		return s.renderPage(c, http.StatusOK, "form_post", &page{Title: "Submit This Form", FormAction: template.URL(target), Params: params})
 	}
 	var b strings.Builder
 	for i, p := range params {

@@ -54,7 +54,10 @@ type page struct {
 
 	SessionCode string
 
-	FormAction string
+	// FormAction is the form_post target. It is a validated redirect URI,
+	// which may have a custom scheme that html/template would otherwise
+	// replace.
+	FormAction template.URL
 	Params     []param
 }
 

@@ -278,6 +278,16 @@ func TestResponseModes(t *testing.T) {
 			}
 		}
 	})
+	t.Run("form_post to a custom scheme", func(t *testing.T) {
+		t.Parallel()
+		hc := env.browser(t)
+		params := withParams(codeParams("web", "myapp://callback"), map[string]string{"response_mode": "form_post"})
+		page := fetchPage(t, hc, env.authURL(params))
+		resp := signIn(t, hc, page.body, "alice", "alice-pw")
+		if !strings.Contains(resp.body, `<form method="post" action="myapp://callback">`) {
+			t.Errorf("form_post page does not post to myapp://callback:\n%s", resp.body)
+		}
+	})
 	t.Run("hybrid code id_token", func(t *testing.T) {
 		t.Parallel()
 		hc := env.browser(t)
