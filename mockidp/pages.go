@@ -72,6 +72,11 @@ func (s *Server) renderPage(c echo.Context, status int, name string, p *page) er
 	}
 	if p.Realm == "" {
 		p.Realm, _ = c.Get(ctxRealm).(string)
+		// Keycloak 26's login theme shows the realm's display name when it
+		// has one.
+		if r, ok := s.realms[p.Realm]; ok && r.DisplayName != "" {
+			p.Realm = r.DisplayName
+		}
 	}
 	if p.Title == "" {
 		p.Title = "Sign in to " + p.Realm
