@@ -34,6 +34,9 @@ func main() {
 		case childSign:
 			exitOn(runSignChild(os.Args[2:], os.Stdout))
 			return
+		case childFlow:
+			exitOn(runFlowChild(os.Stdin, os.Stdout))
+			return
 		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,38 +31,6 @@ func (b *bench) measureColdStarts(ctx context.Context, t target) error {
 		p.stop()
 	}
 	return nil
-}
-
-// probeAuthorizationEndpoint checks whether this build of the emulator
-// serves the authorization endpoint, and records why the auth-code round
-// trip is not measured.
-func (b *bench) probeAuthorizationEndpoint(ctx context.Context, bin string) {
-	t := emulatorTarget(bin)
-	addr, err := freeLoopbackAddr()
-	if err != nil {
-		return
-	}
-	p, err := startServer(ctx, t.name, t.command(ctx, b.pin, addr), addr, t.readyPath, 30*time.Second)
-	if err != nil {
-		b.report.addNote("Auth-code round trip: not measured, the emulator did not start: %v", err)
-		return
-	}
-	defer p.stop()
-	q := url.Values{
-		"client_id": {"demo-web"}, "response_type": {"code"}, "scope": {"openid"},
-		"redirect_uri": {"http://localhost:3000/callback"}, "state": {"bench"},
-	}
-	resp, err := http.Get("http://" + addr + demoRealmPath + "/protocol/openid-connect/auth?" + q.Encode())
-	if err != nil {
-		b.report.addNote("Auth-code round trip: not measured, probing the authorization endpoint failed: %v", err)
-		return
-	}
-	resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		b.report.addNote("Auth-code round trip: not measured, because this build of the emulator has no authorization endpoint yet.")
-		return
-	}
-	b.report.addNote("Auth-code round trip: the authorization endpoint answers %d, but the benchmark does not drive the login form yet.", resp.StatusCode)
 }
 
 // sessionRun is the memory run: password grants that each create a user
@@ -136,7 +102,7 @@ func (b *bench) sessionRun(ctx context.Context, t target, label string, idle tim
 		// every build reaches.
 		Duration: max(time.Minute, time.Duration(b.opts.sessions/100)*time.Second),
 	}
-	res, peak, err := b.runLoad(ctx, p, spec, func(at time.Duration, rss int64) {
+	res, peak, err := b.runLoad(ctx, p, childLoad, spec, func(at time.Duration, rss int64) {
 		sr.samples = append(sr.samples, rssSample{at: at, rss: rss})
 	})
 	if err != nil {

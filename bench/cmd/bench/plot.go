@@ -99,7 +99,7 @@ func (r *report) plotThroughput(path string) error {
 	if err != nil {
 		return err
 	}
-	right, err := r.groupedBars("Tokens (RS256)", []string{opClientCredentials, opPassword, opRefresh, opSign},
+	right, err := r.groupedBars("Tokens (RS256)", []string{opClientCredentials, opPassword, opRefresh, opAuthCode, opSign},
 		append([]string{emulatorName, "go-jose"}, peerNames...))
 	if err != nil {
 		return err

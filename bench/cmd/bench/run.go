@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,7 +78,6 @@ func run(ctx context.Context, opts *options, stdout, stderr io.Writer) error {
 	if err := b.measureThroughput(ctx, targets); err != nil {
 		return err
 	}
-	b.probeAuthorizationEndpoint(ctx, emulatorBin)
 	if err := b.measureColdStarts(ctx, targets[0]); err != nil {
 		return err
 	}
@@ -237,6 +237,9 @@ func (b *bench) measureRound(ctx context.Context, r *running, sc scenario, res *
 		return nil
 	}
 	p := r.process
+	if sc.authCode {
+		return b.measureAuthCodeRound(ctx, r, res, warmup)
+	}
 	// Requests are built again every round, because access tokens in
 	// them expire after the demo realm's five minutes.
 	reqs, err := sc.requests(ctx, p.addr)
@@ -266,7 +269,7 @@ func (b *bench) measureRound(ctx context.Context, r *running, sc scenario, res *
 		// the warm-up out.
 		warm := spec
 		warm.Duration = b.opts.warmup
-		if _, _, err := b.runLoad(ctx, p, warm, nil); err != nil {
+		if _, _, err := b.runLoad(ctx, p, childLoad, warm, nil); err != nil {
 			return fmt.Errorf("%s %s warm-up: %w", r.target.name, sc.op, err)
 		}
 	}
@@ -274,7 +277,7 @@ func (b *bench) measureRound(ctx context.Context, r *running, sc scenario, res *
 	if err != nil {
 		return err
 	}
-	lr, peak, err := b.runLoad(ctx, p, spec, nil)
+	lr, peak, err := b.runLoad(ctx, p, childLoad, spec, nil)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", r.target.name, sc.op, err)
 	}
@@ -292,16 +295,16 @@ func (b *bench) measureRound(ctx context.Context, r *running, sc scenario, res *
 	return nil
 }
 
-// runLoad runs the load generator as a pinned child process and samples
-// the server's VmRSS every 100 ms. It returns the result and the largest
-// sample. sample, when not nil, receives each sample with the time since
-// the load began.
-func (b *bench) runLoad(ctx context.Context, p *serverProcess, spec loadgen.Spec, sample func(time.Duration, int64)) (loadgen.Result, int64, error) {
+// runLoad runs a load child (childLoad with a loadgen.Spec, childFlow
+// with a flowSpec) as a pinned process and samples the server's VmRSS
+// every 100 ms. It returns the result and the largest sample. sample, when
+// not nil, receives each sample with the time since the load began.
+func (b *bench) runLoad(ctx context.Context, p *serverProcess, child string, spec any, sample func(time.Duration, int64)) (loadgen.Result, int64, error) {
 	in, err := json.Marshal(spec)
 	if err != nil {
 		return loadgen.Result{}, 0, err
 	}
-	cmd := b.pin.command(ctx, b.pin.loadCPU, b.self, childLoad)
+	cmd := b.pin.command(ctx, b.pin.loadCPU, b.self, child)
 	cmd.Stdin = bytes.NewReader(in)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -342,6 +345,46 @@ func (b *bench) runLoad(ctx context.Context, p *serverProcess, spec loadgen.Spec
 		return loadgen.Result{}, 0, fmt.Errorf("load generator output %q: %w", stdout.String(), err)
 	}
 	return res, peak, nil
+}
+
+// measureAuthCodeRound checks one auth-code round trip and runs one round
+// of them. A build of the emulator without the authorization endpoint
+// fails the check, and the operation is reported as skipped.
+func (b *bench) measureAuthCodeRound(ctx context.Context, r *running, res *opResult, warmup bool) error {
+	p := r.process
+	if err := authCodeRoundTrip(ctx, http.DefaultTransport, p.addr); err != nil {
+		res.skipped = "check round trip failed: " + err.Error()
+		b.logf("%s %s: %s", r.target.name, res.op, res.skipped)
+		return nil
+	}
+	spec := flowSpec{Addr: p.addr, Conns: b.opts.conns, Duration: b.opts.duration, MaxRequests: int64(b.opts.duration.Seconds() * 100_000)}
+	if warmup && b.opts.warmup > 0 {
+		warm := spec
+		warm.Duration = b.opts.warmup
+		if _, _, err := b.runLoad(ctx, p, childFlow, warm, nil); err != nil {
+			return fmt.Errorf("%s %s warm-up: %w", r.target.name, res.op, err)
+		}
+	}
+	cpuBefore, err := p.cpuTime()
+	if err != nil {
+		return err
+	}
+	lr, peak, err := b.runLoad(ctx, p, childFlow, spec, nil)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", r.target.name, res.op, err)
+	}
+	cpuAfter, err := p.cpuTime()
+	if err != nil {
+		return err
+	}
+	res.addRound(lr)
+	if cpu := cpuAfter - cpuBefore; cpu > 0 {
+		res.cpuRates = append(res.cpuRates, float64(lr.Requests-lr.Errors)/cpu.Seconds())
+	}
+	if !r.target.noStartup {
+		b.report.raiseMemory(r.target.name, memLoad, peak)
+	}
+	return nil
 }
 
 // exitDetail adds a failed child's stderr to its error.

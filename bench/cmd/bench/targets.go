@@ -24,6 +24,7 @@ const (
 	opClientCredentials = "client credentials"
 	opPassword          = "password grant"
 	opRefresh           = "refresh grant"
+	opAuthCode          = "auth-code round trip"
 	opGraphQLNoAuth     = "GraphQL, auth off"
 	opGraphQLCached     = "GraphQL, cached token"
 	opGraphQLFresh      = "GraphQL, verify every request"
@@ -38,6 +39,9 @@ type scenario struct {
 	// requests builds the requests, doing any setup such as obtaining a
 	// refresh token.
 	requests func(ctx context.Context, addr string) ([]loadgen.Request, error)
+	// authCode runs auth-code round trips through the login form instead
+	// of requests, and counts each round trip as one request.
+	authCode bool
 }
 
 // target is a server under test.
@@ -109,6 +113,7 @@ func emulatorTarget(bin string, extraArgs ...string) target {
 			{op: opClientCredentials, expect: `"access_token"`, requests: post(formPost(demoTokenPath, basic(demoBackendID, demoBackendToken), url.Values{"grant_type": {"client_credentials"}}))},
 			{op: opPassword, expect: `"refresh_token"`, requests: post(passwordGrant)},
 			{op: opRefresh, expect: `"refresh_token"`, requests: refreshRequests},
+			{op: opAuthCode, authCode: true},
 		},
 	}
 }
