@@ -264,22 +264,33 @@ func (b *bench) measureRound(ctx context.Context, r *running, sc scenario, res *
 		// this machine reaches.
 		MaxRequests: int64(b.opts.duration.Seconds() * 1_000_000),
 	}
+	var warm any
 	if warmup && b.opts.warmup > 0 {
-		// A separate run, so that the CPU time measured below leaves
-		// the warm-up out.
-		warm := spec
-		warm.Duration = b.opts.warmup
-		if _, _, err := b.runLoad(ctx, p, childLoad, warm, nil); err != nil {
-			return fmt.Errorf("%s %s warm-up: %w", r.target.name, sc.op, err)
+		w := spec
+		w.Duration = b.opts.warmup
+		warm = w
+	}
+	return b.runRound(ctx, r, res, childLoad, spec, warm)
+}
+
+// runRound runs one measured round of a load child and records its rate,
+// its rate per CPU-second of the server and the server's memory. A
+// non-nil warm spec runs first as its own child, so that the CPU time
+// measured leaves the warm-up out.
+func (b *bench) runRound(ctx context.Context, r *running, res *opResult, child string, spec, warm any) error {
+	p := r.process
+	if warm != nil {
+		if _, _, err := b.runLoad(ctx, p, child, warm, nil); err != nil {
+			return fmt.Errorf("%s %s warm-up: %w", r.target.name, res.op, err)
 		}
 	}
 	cpuBefore, err := p.cpuTime()
 	if err != nil {
 		return err
 	}
-	lr, peak, err := b.runLoad(ctx, p, childLoad, spec, nil)
+	lr, peak, err := b.runLoad(ctx, p, child, spec, nil)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", r.target.name, sc.op, err)
+		return fmt.Errorf("%s %s: %w", r.target.name, res.op, err)
 	}
 	cpuAfter, err := p.cpuTime()
 	if err != nil {
@@ -358,33 +369,13 @@ func (b *bench) measureAuthCodeRound(ctx context.Context, r *running, res *opRes
 		return nil
 	}
 	spec := flowSpec{Addr: p.addr, Conns: b.opts.conns, Duration: b.opts.duration, MaxRequests: int64(b.opts.duration.Seconds() * 100_000)}
+	var warm any
 	if warmup && b.opts.warmup > 0 {
-		warm := spec
-		warm.Duration = b.opts.warmup
-		if _, _, err := b.runLoad(ctx, p, childFlow, warm, nil); err != nil {
-			return fmt.Errorf("%s %s warm-up: %w", r.target.name, res.op, err)
-		}
+		w := spec
+		w.Duration = b.opts.warmup
+		warm = w
 	}
-	cpuBefore, err := p.cpuTime()
-	if err != nil {
-		return err
-	}
-	lr, peak, err := b.runLoad(ctx, p, childFlow, spec, nil)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", r.target.name, res.op, err)
-	}
-	cpuAfter, err := p.cpuTime()
-	if err != nil {
-		return err
-	}
-	res.addRound(lr)
-	if cpu := cpuAfter - cpuBefore; cpu > 0 {
-		res.cpuRates = append(res.cpuRates, float64(lr.Requests-lr.Errors)/cpu.Seconds())
-	}
-	if !r.target.noStartup {
-		b.report.raiseMemory(r.target.name, memLoad, peak)
-	}
-	return nil
+	return b.runRound(ctx, r, res, childFlow, spec, warm)
 }
 
 // exitDetail adds a failed child's stderr to its error.
