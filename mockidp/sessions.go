@@ -113,16 +113,22 @@ func (s *userSession) expiry(idle, max time.Duration) time.Time {
 }
 
 // sessionStore holds a realm's user sessions. Expired sessions are dropped
-// as new ones arrive, so memory stays bounded by the sessions that are
-// active within the realm's lifespans.
+// as new ones arrive: once a minute, and whenever the store has doubled
+// since the last sweep. So it holds at most twice the sessions that are
+// active within the realm's lifespans, plus those of the last minute, and
+// each session costs amortised constant sweep time however many there are.
 type sessionStore struct {
 	mu        sync.Mutex
 	byID      map[string]*userSession // guarded by mu
 	lastSweep time.Time               // guarded by mu
+	sweepAt   int                     // size that triggers a sweep; guarded by mu
 }
 
+// minSweepSize is the smallest store size that triggers a sweep by size.
+const minSweepSize = 4096
+
 func newSessionStore() *sessionStore {
-	return &sessionStore{byID: map[string]*userSession{}}
+	return &sessionStore{byID: map[string]*userSession{}, sweepAt: minSweepSize}
 }
 
 // create starts a session for userID at now.
@@ -134,7 +140,7 @@ func (st *sessionStore) create(userID string, now time.Time, idle, max time.Dura
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.byID[s.id] = s
-	if now.Sub(st.lastSweep) > time.Minute || len(st.byID)%4096 == 0 {
+	if now.Sub(st.lastSweep) > time.Minute || len(st.byID) >= st.sweepAt {
 		st.sweepLocked(now, idle, max)
 	}
 	return s
@@ -175,5 +181,9 @@ func (st *sessionStore) sweepLocked(now time.Time, idle, max time.Duration) {
 		if !s.active(now, idle, max) {
 			delete(st.byID, id)
 		}
+	}
+	st.sweepAt = 2 * len(st.byID)
+	if st.sweepAt < minSweepSize {
+		st.sweepAt = minSweepSize
 	}
 }
