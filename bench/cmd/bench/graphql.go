@@ -15,10 +15,10 @@ import (
 const graphQLQuery = `{"query":"{ apps { name } }"}`
 
 // graphQLTargets returns three servers for `{ apps { name } }` on the
-// demo workspace: one with authentication off (the ceiling), one whose
-// token cache keeps the bearer token after the first request, and one with
-// the cache off, so that every request verifies the token's RS256
-// signature.
+// demo workspace. The first has authentication off (the ceiling). The
+// second's token cache keeps the bearer token after the first request. The
+// third has the cache off, so that every request verifies the token's
+// RS256 signature.
 func (b *bench) graphQLTargets(ctx context.Context) ([]target, error) {
 	bin := filepath.Join(b.tmp, "api-server")
 	if err := goBuild(ctx, ".", bin, "./cmd/api-server", b.opts.goexperiment); err != nil {

@@ -1,16 +1,3 @@
-// Command bench measures smartmate-mock's throughput, latency, cold start
-// and memory, and the same work on peer servers, in one run. Run it inside
-// the bench/ folder:
-//
-//	go run ./cmd/bench            # about five minutes
-//	go run ./cmd/bench -quick     # smoke test, under a minute
-//	go run ./cmd/bench -docs ../docs
-//
-// Every server listens on 127.0.0.1 only. On machines with two or more
-// cores, servers run pinned to one core with taskset and the load
-// generator, a child process of this command, to another. The command
-// prints figures and compares them with the project's goals; it never
-// fails because a figure misses a goal.
 package main
 
 import (
@@ -89,7 +76,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.conns, "conns", 16, "concurrent keep-alive connections of the load generator")
 	fs.IntVar(&o.coldStarts, "cold-starts", 5, "how many times to start the emulator to measure its cold start")
 	fs.IntVar(&o.sessions, "sessions", 20_000, "password grants, each creating a user session, for the memory run (1000000 for the full run)")
-	fs.DurationVar(&o.sessionIdle, "session-idle", 10*time.Second, "SSO session idle timeout of the realm in the memory run, so that sessions expire during it")
+	fs.DurationVar(&o.sessionIdle, "session-idle", 3*time.Second, "SSO session idle timeout of the realm in the memory run, so that sessions expire during it")
 	fs.BoolVar(&o.peers, "peers", true, "also measure mockoidc, oauth2-mock-server and oidc-provider")
 	fs.BoolVar(&o.graphql, "graphql", true, "also measure the GraphQL API")
 	fs.BoolVar(&o.quick, "quick", false, "smoke test: one short round of everything, for CI")

@@ -76,6 +76,8 @@ func (r *report) groupedBars(title string, ops []string, servers []string) (*plo
 		p.Legend.Add(s, bars)
 	}
 	p.NominalX(ops...)
+	p.X.Tick.Label.Rotation = 0.4
+	p.X.Tick.Label.XAlign = draw.XRight
 	p.Add(plotter.NewGrid())
 	// Headroom above the highest bar keeps the legend clear of the bars.
 	p.Y.Min = 0
@@ -107,7 +109,7 @@ func (r *report) plotThroughput(path string) error {
 	const w, h = 26 * vg.Centimeter, 10 * vg.Centimeter
 	img := vgimg.New(w, h)
 	dc := draw.New(img)
-	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Centimeter, PadY: vg.Millimeter * 3, PadLeft: vg.Millimeter * 3, PadRight: vg.Millimeter * 3}
+	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Centimeter, PadY: vg.Millimeter * 3, PadTop: vg.Millimeter * 3, PadLeft: vg.Millimeter * 3, PadRight: vg.Millimeter * 3}
 	plots := [][]*plot.Plot{{left, right}}
 	canvases := plot.Align(plots, tiles, dc)
 	left.Draw(canvases[0][0])

@@ -59,7 +59,7 @@ func freeLoopbackAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// startServer runs a server and waits until GET readyPath answers 200,
+// startServer runs a server and waits until GET readyPath returns 200,
 // polling every half millisecond. The time it took is the cold start.
 func startServer(ctx context.Context, name string, cmd *exec.Cmd, addr, readyPath string, timeout time.Duration) (*serverProcess, error) {
 	var log bytes.Buffer
@@ -90,7 +90,7 @@ func startServer(ctx context.Context, name string, cmd *exec.Cmd, addr, readyPat
 		}
 		select {
 		case <-exited:
-			return nil, fmt.Errorf("%s exited before answering GET %s; its output:\n%s", name, readyPath, out.String())
+			return nil, fmt.Errorf("%s exited before responding to GET %s; its output:\n%s", name, readyPath, out.String())
 		case <-ctx.Done():
 			p.stop()
 			return nil, ctx.Err()
@@ -98,7 +98,7 @@ func startServer(ctx context.Context, name string, cmd *exec.Cmd, addr, readyPat
 		}
 		if time.Now().After(deadline) {
 			p.stop()
-			return nil, fmt.Errorf("%s did not answer GET %s with 200 within %v; its output:\n%s", name, readyPath, timeout, out.String())
+			return nil, fmt.Errorf("%s did not respond to GET %s with 200 within %v; check its output:\n%s", name, readyPath, timeout, out.String())
 		}
 	}
 }

@@ -91,7 +91,7 @@ const (
 )
 
 // passwordGrant is a password grant of the demo realm's public CLI client.
-// It asks for no openid scope, so each grant signs one RS256 access token
+// It requests no openid scope, so each grant signs one RS256 access token
 // and one HS512 refresh token.
 var passwordGrant = formPost(demoTokenPath, "", url.Values{
 	"grant_type": {"password"}, "client_id": {demoCLI},

@@ -1,13 +1,3 @@
-// Package loadgen is a closed-loop HTTP/1.1 load generator for loopback
-// benchmarks. Each connection sends one request, reads the whole response
-// and sends the next, so the rate it reports is the server's throughput at
-// that concurrency.
-//
-// It writes pre-encoded requests straight to TCP connections and parses
-// only the status line and the headers that frame the body. net/http's
-// client costs several times more CPU per request, which on a machine with
-// one core for the load generator would cap the measured rate of a fast
-// server at the client's own speed.
 package loadgen
 
 import (
@@ -70,7 +60,7 @@ type Spec struct {
 	MaxRequests int64         `json:"max_requests"` // 0: bounded by Duration only
 }
 
-// Result is what a run measured, warm-up excluded.
+// Result is the outcome of a run, warm-up excluded.
 type Result struct {
 	Requests int64         `json:"requests"`
 	Errors   int64         `json:"errors"` // transport errors and statuses other than 2xx and 3xx
