@@ -1,0 +1,5 @@
+package interop
+
+type browser struct{}
+
+func (b *browser) close() {}
