@@ -1,5 +1,164 @@
 package interop
 
-type browser struct{}
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
 
-func (b *browser) close() {}
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath is Debian's Chromium, which scripts/install-chromium.sh
+// installs.
+const chromiumPath = "/usr/bin/chromium"
+
+// browser is the headless Chromium that the package's tests share. Each
+// test opens its tabs in a browser context of its own, so cookies and
+// storage never leak between tests.
+type browser struct {
+	ctx         context.Context // has the browser
+	cancel      context.CancelFunc
+	allocCancel context.CancelFunc
+}
+
+// sharedBrowser returns the package's Chromium, starting it on first use.
+func sharedBrowser(t testing.TB) *browser {
+	t.Helper()
+	shared.browserOnce.Do(func() {
+		shared.browser, shared.browserErr = startBrowser()
+	})
+	requireTool(t, shared.browserErr)
+	return shared.browser
+}
+
+func startBrowser() (*browser, error) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		return nil, fmt.Errorf("chromium not found at %s: run scripts/install-chromium.sh", chromiumPath)
+	}
+	// Without the networking flags Chromium keeps trying to reach hosts
+	// that the test machines cannot reach.
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+	)
+	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		cancel()
+		allocCancel()
+		return nil, fmt.Errorf("starting %s: %w", chromiumPath, err)
+	}
+	return &browser{ctx: ctx, cancel: cancel, allocCancel: allocCancel}, nil
+}
+
+func (b *browser) close() {
+	b.cancel()
+	b.allocCancel()
+}
+
+// newTab opens a tab in a fresh browser context. The tab closes when
+// cancel is called or the test ends.
+func (b *browser) newTab(t testing.TB) (ctx context.Context, cancel context.CancelFunc) {
+	t.Helper()
+	tabCtx, cancelTab := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	ctx, cancelTimeout := context.WithTimeout(tabCtx, 60*time.Second)
+	cancel = func() {
+		cancelTimeout()
+		cancelTab()
+	}
+	t.Cleanup(cancel)
+	return ctx, cancel
+}
+
+// startTestPage serves the keycloak-js test page of web/ on a 127.0.0.1
+// port, with keycloak-js from node/node_modules, configured for clientID
+// of the emulator's interop realm. It returns the page's origin.
+func startTestPage(t testing.TB, e *emulator, clientID string) string {
+	t.Helper()
+	openIDClient(t) // installs node_modules
+	mux := http.NewServeMux()
+	mux.Handle("GET /keycloak-js/", http.StripPrefix("/keycloak-js/", http.FileServer(http.Dir("node/node_modules/keycloak-js/lib"))))
+	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"url": e.url, "realm": realmName, "clientId": clientID})
+	})
+	for path, file := range map[string]string{
+		"GET /{$}":                   "web/index.html",
+		"GET /app.mjs":               "web/app.mjs",
+		"GET /silent-check-sso.html": "web/silent-check-sso.html",
+	} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, file) })
+	}
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// pageResult is window.interop after keycloak-js's init settled.
+type pageResult struct {
+	Mode          string `json:"mode"`
+	Done          bool   `json:"done"`
+	Authenticated bool   `json:"authenticated"`
+	Error         string `json:"error"`
+}
+
+// waitForInit waits until keycloak-js's init on the current page settled
+// and returns its outcome. It polls again when a navigation destroys the
+// page that it polls, because keycloak-js redirects during init.
+func waitForInit(ctx context.Context) (pageResult, error) {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, err := chromedp.Run(ctx, chromedp.Poll[pageResult](
+			`window.interop && window.interop.done && window.interop`,
+			chromedp.WithPollingInterval(50*time.Millisecond),
+			chromedp.WithPollingTimeout(5*time.Second),
+		))
+		if err == nil || time.Now().After(deadline) || ctx.Err() != nil {
+			if err != nil {
+				url, _ := chromedp.Run(ctx, chromedp.Location())
+				err = fmt.Errorf("waiting for keycloak-js init at %s: %w", url, err)
+			}
+			return res, err
+		}
+	}
+}
+
+// openPage opens the test page in mode and returns keycloak-js's init
+// outcome; with login, it signs in on the emulator's login page first.
+func openPage(ctx context.Context, origin, mode string, login bool) (pageResult, error) {
+	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/?mode="+mode)); err != nil {
+		return pageResult{}, err
+	}
+	if login {
+		if err := signIn(ctx); err != nil {
+			url, _ := chromedp.Run(ctx, chromedp.Location())
+			return pageResult{}, fmt.Errorf("signing in at %s: %w", url, err)
+		}
+	}
+	return waitForInit(ctx)
+}
+
+// signIn fills the emulator's login form in the current tab and submits
+// it as a user would.
+func signIn(ctx context.Context) error {
+	return chromedp.Do(ctx,
+		chromedp.WaitVisible(chromedp.CSS("form#kc-form-login")),
+		chromedp.SendKeys(chromedp.ID("username"), username),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.ID("kc-login")),
+	)
+}
+
+// evalPromise runs a JavaScript expression that returns a promise on the
+// current page and decodes what the promise resolves to.
+func evalPromise[T any](ctx context.Context, expression string) (T, error) {
+	return chromedp.Run(ctx, chromedp.Evaluate[T](expression, chromedp.EvalAwaitPromise))
+}

@@ -203,12 +203,17 @@ var errNoBrowserFlows = errors.New("the emulator does not serve the authorizatio
 // TODO(interop): remove once the browser flows are on main.
 func requireBrowserFlows(t testing.TB, e *emulator) {
 	t.Helper()
+	if !browserFlowsServed(t, e) {
+		t.Skip(errNoBrowserFlows)
+	}
+}
+
+func browserFlowsServed(t testing.TB, e *emulator) bool {
+	t.Helper()
 	resp, err := http.Get(e.issuer + "/protocol/openid-connect/auth")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		t.Skip(errNoBrowserFlows)
-	}
+	return resp.StatusCode != http.StatusNotFound
 }

@@ -64,7 +64,7 @@ func (e *nodeError) Error() string {
 	if e.OAuthError != "" {
 		msg += fmt.Sprintf(" [%s: %s]", e.OAuthError, e.ErrorDescription)
 	}
-	if e.Cause != "" {
+	if e.Cause != "" && e.Cause != e.Message {
 		msg += ": " + e.Cause
 	}
 	return msg
