@@ -78,17 +78,23 @@ func (b *browser) newTab(t testing.TB) (ctx context.Context, cancel context.Canc
 	return ctx, cancel
 }
 
-// startTestPage serves the keycloak-js test page of web/ on a 127.0.0.1
-// port, with keycloak-js from node/node_modules, configured for clientID
-// of the emulator's interop realm. It returns the page's origin.
-func startTestPage(t testing.TB, e *emulator, clientID string) string {
+// startKeycloakJSPage starts an emulator and serves the keycloak-js test
+// page of web/ on a 127.0.0.1 port, with keycloak-js from
+// node/node_modules, configured for the keycloak-js client. It returns the
+// emulator and the page's origin, which is one of the client's web
+// origins.
+func startKeycloakJSPage(t testing.TB) (*emulator, string) {
 	t.Helper()
 	openIDClient(t) // installs node_modules
+	page := httptest.NewUnstartedServer(nil)
+	origin := "http://" + page.Listener.Addr().String()
+	e := startEmulator(t, origin)
+
 	mux := http.NewServeMux()
 	mux.Handle("GET /keycloak-js/", http.StripPrefix("/keycloak-js/", http.FileServer(http.Dir("node/node_modules/keycloak-js/lib"))))
 	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]string{"url": e.url, "realm": realmName, "clientId": clientID})
+		_ = json.NewEncoder(w).Encode(map[string]string{"url": e.url, "realm": realmName, "clientId": keycloakJSClient})
 	})
 	for path, file := range map[string]string{
 		"GET /{$}":                   "web/index.html",
@@ -97,9 +103,10 @@ func startTestPage(t testing.TB, e *emulator, clientID string) string {
 	} {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, file) })
 	}
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	page.Config.Handler = mux
+	page.Start()
+	t.Cleanup(page.Close)
+	return e, origin
 }
 
 // pageResult is window.interop after keycloak-js's init settled.

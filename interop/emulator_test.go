@@ -2,21 +2,18 @@ package interop
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/smartmate/smartmate-mock/clock"
 	"github.com/smartmate/smartmate-mock/internal/testkeys"
 	"github.com/smartmate/smartmate-mock/mockidp"
 )
@@ -39,9 +36,9 @@ const (
 // file.
 func clientSecret(clientID string) string { return clientID + "-secret" }
 
-// emulator is a mockidp.Server on a 127.0.0.1 port with the interop realm.
-// It runs on the system clock, because Node.js and Chromium check token
-// times against their own clocks.
+// emulator is a mockidp.TestServer with the interop realm. It runs on the
+// system clock, because Node.js and Chromium check token times against
+// their own clocks.
 type emulator struct {
 	*mockidp.Server
 	url    string
@@ -50,48 +47,49 @@ type emulator struct {
 
 // startEmulator starts an emulator with the interop realm and closes it
 // when the test ends. Each test gets its own, so faults and key rotations
-// never leak into another test.
-func startEmulator(t testing.TB) *emulator {
+// never leak into another test. pageOrigins are added to the web origins
+// of the keycloak-js client.
+func startEmulator(t testing.TB, pageOrigins ...string) *emulator {
 	t.Helper()
-	hs := httptest.NewUnstartedServer(nil)
-	base := "http://" + hs.Listener.Addr().String()
-	log := slog.New(slog.NewTextHandler(testLogWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := mockidp.New(
-		mockidp.WithFrontendURL(base),
-		mockidp.WithLogger(log),
+	ts := mockidp.NewTestServer(t,
+		mockidp.WithClock(clock.System{}),
 		mockidp.WithoutDefaultRealm(),
-		mockidp.WithRealmJSON("testdata/interop-realm.json", interopRealm(t)),
+		mockidp.WithRealmJSON("testdata/interop-realm.json", interopRealm(t, pageOrigins)),
+		mockidp.WithRealmKeys(realmName, testkeys.RSA(1), testkeys.RSA(2)),
 	)
-	if err != nil {
-		hs.Close()
-		t.Fatalf("mockidp.New() error = %v", err)
-	}
-	hs.Config.Handler = srv
-	hs.Start()
-	t.Cleanup(hs.Close)
-	return &emulator{Server: srv, url: base, issuer: srv.Issuer(realmName)}
+	return &emulator{Server: ts.Emulator(), url: ts.URL(), issuer: ts.Issuer(realmName)}
 }
 
-// interopRealm returns testdata/interop-realm.json with the fixed test keys
-// added, so that no test waits for RSA key generation.
-func interopRealm(t testing.TB) []byte {
+// interopRealm returns testdata/interop-realm.json with pageOrigins added
+// to the keycloak-js client's web origins. The realm file's "+" is not
+// enough for a page on a random port: like Keycloak 26, the emulator
+// expands "+" to the origins of the redirect URIs, and
+// http://127.0.0.1/* gives http://127.0.0.1 without a port.
+func interopRealm(t testing.TB, pageOrigins []string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile("testdata/interop-realm.json")
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(pageOrigins) == 0 {
+		return raw
+	}
 	var realm map[string]any
 	if err := json.Unmarshal(raw, &realm); err != nil {
 		t.Fatalf("testdata/interop-realm.json is not JSON: %v", err)
 	}
-	keyDER := func(n int) string {
-		block, _ := pem.Decode(testkeys.PEM(n))
-		return base64.StdEncoding.EncodeToString(block.Bytes)
+	clients, _ := realm["clients"].([]any)
+	for _, c := range clients {
+		client, _ := c.(map[string]any)
+		if client["clientId"] != keycloakJSClient {
+			continue
+		}
+		origins, _ := client["webOrigins"].([]any)
+		for _, o := range pageOrigins {
+			origins = append(origins, o)
+		}
+		client["webOrigins"] = origins
 	}
-	realm["components"] = map[string]any{"org.keycloak.keys.KeyProvider": []any{
-		map[string]any{"name": "rsa", "providerId": "rsa", "config": map[string][]string{"privateKey": {keyDER(1)}, "priority": {"100"}}},
-		map[string]any{"name": "rsa-enc", "providerId": "rsa-enc", "config": map[string][]string{"privateKey": {keyDER(2)}, "priority": {"100"}}},
-	}}
 	out, err := json.Marshal(realm)
 	if err != nil {
 		t.Fatal(err)
@@ -144,13 +142,4 @@ func postForm(t testing.TB, target string, form url.Values, clientID, secret str
 		t.Fatalf("POST %s: reading the body: %v", target, err)
 	}
 	return resp.StatusCode, body
-}
-
-// testLogWriter sends the emulator's log lines to the test log, so that
-// they show up next to the failure that they explain.
-type testLogWriter struct{ t testing.TB }
-
-func (w testLogWriter) Write(p []byte) (int, error) {
-	w.t.Logf("emulator: %s", strings.TrimSuffix(string(p), "\n"))
-	return len(p), nil
 }

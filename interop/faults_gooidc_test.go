@@ -10,30 +10,22 @@ import (
 )
 
 // prepareGoOIDCCases returns the matrix runner for go-oidc: it obtains
-// tokens through the code flow, or through the password grant while the
-// emulator has no authorization endpoint, and verifies them as go-oidc's
+// tokens through the code flow and verifies them as go-oidc's
 // documentation shows.
-func prepareGoOIDCCases(t *testing.T, e *emulator) func(*testing.T, string) cell {
+func prepareGoOIDCCases(t *testing.T) (*emulator, func(*testing.T, string) cell) {
+	e := startEmulator(t)
 	ctx := context.Background()
 	rp := newGoRP(t, ctx, e)
-	codeFlow := browserFlowsServed(t, e)
 	obtain := func(t *testing.T) *oauth2.Token {
 		t.Helper()
-		if codeFlow {
-			return rp.codeFlow(t, ctx).token
-		}
-		token, err := rp.config.PasswordCredentialsToken(ctx, username, password)
-		if err != nil {
-			t.Fatalf("PasswordCredentialsToken() error = %v", err)
-		}
-		return token
+		return rp.codeFlow(t, ctx).token
 	}
 	check := func(token *oauth2.Token) error {
 		_, err := rp.verify(ctx, token)
 		return err
 	}
 
-	return func(t *testing.T, c string) cell {
+	return e, func(t *testing.T, c string) cell {
 		switch c {
 		case string(mockidp.FaultRefreshNotJWT):
 			// x/oauth2 treats the refresh token as an opaque string.

@@ -22,12 +22,11 @@ var keycloakJSUnverified = map[string]bool{
 // case signs in with init({onLoad: 'login-required', pkceMethod: 'S256'})
 // in a fresh browser context, and the library's verdict is the outcome of
 // init.
-func prepareKeycloakJSCases(t *testing.T, e *emulator) func(*testing.T, string) cell {
-	requireBrowserFlows(t, e)
+func prepareKeycloakJSCases(t *testing.T) (*emulator, func(*testing.T, string) cell) {
+	e, origin := startKeycloakJSPage(t)
 	b := sharedBrowser(t)
-	origin := startTestPage(t, e, keycloakJSClient)
 
-	return func(t *testing.T, c string) cell {
+	return e, func(t *testing.T, c string) cell {
 		if keycloakJSUnverified[c] {
 			return cell{Verdict: notApplicable}
 		}

@@ -8,28 +8,18 @@ import (
 
 // prepareOpenIDClientCases returns the matrix runner for openid-client, by
 // default or with enableNonRepudiationChecks. It obtains tokens through
-// authorizationCodeGrant, or through the password grant while the emulator
-// has no authorization endpoint. openid-client validates the ID token of
-// every token endpoint response that it processes, so the library's
-// verdict is the error of that call.
-func prepareOpenIDClientCases(nonRepudiation bool) func(*testing.T, *emulator) func(*testing.T, string) cell {
-	return func(t *testing.T, e *emulator) func(*testing.T, string) cell {
+// authorizationCodeGrant, which validates the ID token of the response, so
+// the library's verdict is the error of that call.
+func prepareOpenIDClientCases(nonRepudiation bool) func(*testing.T) (*emulator, func(*testing.T, string) cell) {
+	return func(t *testing.T) (*emulator, func(*testing.T, string) cell) {
+		e := startEmulator(t)
 		rp, _ := newNodeRP(t, e, nonRepudiation)
-		codeFlow := browserFlowsServed(t, e)
 		obtain := func(t *testing.T) (*nodeTokens, error) {
 			t.Helper()
-			if codeFlow {
-				return rp.codeFlow(t, newBrowserlessUser(t))
-			}
-			var tokens nodeTokens
-			err := rp.call("password", map[string]any{"username": username, "password": password, "scope": "openid profile email"}, &tokens)
-			if err != nil && !isLibraryError(err) {
-				t.Fatal(err)
-			}
-			return &tokens, err
+			return rp.codeFlow(t, newBrowserlessUser(t))
 		}
 
-		return func(t *testing.T, c string) cell {
+		return e, func(t *testing.T, c string) cell {
 			switch c {
 			case string(mockidp.FaultRefreshNotJWT):
 				// openid-client treats the refresh token as an opaque string.

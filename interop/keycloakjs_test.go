@@ -32,10 +32,9 @@ const tokenStateJS = `({
 
 func TestKeycloakJS(t *testing.T) {
 	t.Parallel()
-	e := startEmulator(t)
+	e, origin := startKeycloakJSPage(t)
 	requireBrowserFlows(t, e)
 	b := sharedBrowser(t)
-	origin := startTestPage(t, e, keycloakJSClient)
 	ctx, _ := b.newTab(t)
 
 	// init with onLoad login-required and PKCE S256 through the login page.
@@ -84,8 +83,9 @@ func TestKeycloakJS(t *testing.T) {
 	}
 
 	// logout goes to the end-session endpoint with id_token_hint and comes
-	// back to the page, where check-sso finds no session.
-	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`keycloak.logout({ redirectUri: location.origin + '/?mode=check-sso' }); null`)); err != nil {
+	// back to the page, where check-sso finds no session. Clearing
+	// window.interop first keeps waitForInit from reading the old page.
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`window.interop = undefined; keycloak.logout({ redirectUri: location.origin + '/?mode=check-sso' }); null`)); err != nil {
 		t.Fatalf("logout(): %v", err)
 	}
 	res, err = waitForInit(ctx)
@@ -99,7 +99,7 @@ func TestKeycloakJS(t *testing.T) {
 
 func TestKeycloakJSSilentCheckSSO(t *testing.T) {
 	t.Parallel()
-	e := startEmulator(t)
+	e, origin := startKeycloakJSPage(t)
 	requireBrowserFlows(t, e)
 	resp, err := http.Get(e.issuer + "/protocol/openid-connect/3p-cookies/step1.html")
 	if err != nil {
@@ -114,7 +114,6 @@ func TestKeycloakJSSilentCheckSSO(t *testing.T) {
 		t.Skipf("skipped: the emulator does not serve 3p-cookies/step1.html (status %d), which keycloak-js needs for silent check-sso", resp.StatusCode)
 	}
 	b := sharedBrowser(t)
-	origin := startTestPage(t, e, keycloakJSClient)
 	ctx, _ := b.newTab(t)
 
 	res, err := openPage(ctx, origin, "check-sso-silent", false)

@@ -37,7 +37,7 @@ var caseDescriptions = map[string]string{
 	caseRotateDrop:     "the realm gets a new signing key and drops the old one while the library holds an ID token signed by the old key; the library checks that token again.",
 }
 
-// libraryDescriptions says how each library was used.
+// libraryDescriptions describes how each library was used.
 var libraryDescriptions = map[string]string{
 	"go-oidc": "github.com/coreos/go-oidc/v3 v3.21.0 with golang.org/x/oauth2 v0.38.0: " +
 		"`IDTokenVerifier.Verify` on the ID token, then `IDToken.VerifyAccessToken` for at_hash.",
@@ -49,6 +49,77 @@ var libraryDescriptions = map[string]string{
 		"`pkceMethod: 'S256'`, then `updateToken`.",
 }
 
+// Notes shared by several cells.
+const (
+	noteOpaqueRefresh = "the library treats the refresh token as an opaque string, as RFC 6749 section 1.5 " +
+		"requires of clients, so the fault cannot reach it."
+	noteNoRecheck = "openid-client checks an ID token once, when it receives it, and has no call that " +
+		"checks a held token again."
+	noteOpenIDClientIAT = "finding: openid-client 6.9.1 checks that iat is a number and not too far in the " +
+		"past, but not that it lies in the future."
+	noteOpenIDClientAtHash = "openid-client does not check at_hash in the code flow, where OpenID Connect " +
+		"Core 1.0 section 3.1.3.8 makes the check optional; it trusts the access token from the token endpoint."
+	noteNoSignatureCheck = "keycloak-js decodes tokens without verifying their signatures, by design: the " +
+		"server that receives the access token must verify it."
+	noteKeycloakJSClaims = "finding: keycloak-js checks only the ID token's nonce; it does not validate " +
+		"iss, aud, exp, iat or sub, and init reports the user as authenticated."
+)
+
 // matrixNotes explains cells: why a case does not apply, or what an
-// acceptance means. They are written into the matrix by -update.
-var matrixNotes = map[string]map[string]string{}
+// acceptance means. -update writes them into the matrix and the page.
+var matrixNotes = map[string]map[string]string{
+	"go-oidc": {
+		"missing-kid": "without a kid, go-oidc tries every key of the JWKS; the signature is valid, so " +
+			"accepting it is harmless.",
+		"iat-future": "finding: go-oidc v3.21.0 does not check iat, so a token issued a day in the future passes.",
+		"missing-sub": "finding: go-oidc v3.21.0 does not require sub, which OpenID Connect Core 1.0 " +
+			"section 2 makes REQUIRED in an ID token.",
+		"wrong-nonce": "by design: `Verify` does NOT check the nonce, and go-oidc's documentation leaves the " +
+			"comparison of `IDToken.Nonce` to the caller. A caller that skips it accepts a replayed ID token.",
+		"refresh-not-jwt": "x/oauth2: " + noteOpaqueRefresh,
+		caseRotateDrop: "finding: go-oidc caches the JWKS and fetches it again only when no cached key " +
+			"verifies a token, so it keeps accepting tokens of a withdrawn key for as long as the process runs.",
+	},
+	"openid-client": {
+		"bad-signature": "by default openid-client does not verify the signature of an ID token from the " +
+			"token endpoint, which OpenID Connect Core 1.0 section 3.1.3.7 allows when TLS authenticated the " +
+			"server. These tests use plain HTTP on loopback, so nothing authenticated it; " +
+			"`enableNonRepudiationChecks` turns the check on.",
+		"unknown-kid":     "as for bad-signature: no signature check by default.",
+		"missing-kid":     "as for bad-signature: no signature check by default.",
+		"iat-future":      noteOpenIDClientIAT,
+		"wrong-at-hash":   noteOpenIDClientAtHash,
+		"refresh-not-jwt": noteOpaqueRefresh,
+		caseRotateDrop:    noteNoRecheck,
+	},
+	"openid-client (non-repudiation)": {
+		"missing-kid": "with one signing key in the JWKS, openid-client uses it for a token without a " +
+			"kid; the signature is valid, so accepting it is harmless.",
+		"iat-future":      noteOpenIDClientIAT,
+		"wrong-at-hash":   noteOpenIDClientAtHash,
+		"refresh-not-jwt": noteOpaqueRefresh,
+		caseRotateKeep: "finding: openid-client fetches the JWKS again for an unknown kid only when its " +
+			"cached copy is at least 60 seconds old, so for up to a minute after a rotation it rejects tokens " +
+			"of the new key. TestOpenIDClientKeyRotation shows that a cache older than 60 seconds picks the " +
+			"new key up. Keycloak signs with a new key as soon as it is active.",
+		caseRotateDrop: noteNoRecheck,
+	},
+	"keycloak-js": {
+		"bad-signature":    noteNoSignatureCheck,
+		"alg-none":         noteNoSignatureCheck,
+		"hs256-public-key": noteNoSignatureCheck,
+		"unknown-kid":      noteNoSignatureCheck,
+		"missing-kid":      noteNoSignatureCheck,
+		"wrong-iss":        noteKeycloakJSClaims,
+		"wrong-aud":        noteKeycloakJSClaims,
+		"expired": noteKeycloakJSClaims + " With an expired token `isTokenExpired()` is true, and " +
+			"`updateToken` would refresh it.",
+		"iat-future":    noteKeycloakJSClaims,
+		"missing-sub":   noteKeycloakJSClaims,
+		"wrong-at-hash": "finding: keycloak-js does not check at_hash.",
+		"refresh-not-jwt": "keycloak-js decodes the refresh token as a JWT, so an opaque refresh token, " +
+			"which RFC 6749 allows, fails init. This ties keycloak-js to servers with JWT refresh tokens.",
+		caseRotateKeep: "accepted trivially: keycloak-js verifies no signatures.",
+		caseRotateDrop: noteNoSignatureCheck,
+	},
+}

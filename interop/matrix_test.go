@@ -85,10 +85,10 @@ const matrixFile = "testdata/rp-fault-matrix.json"
 // returns the library's cell for a case, against an emulator of its own.
 type rpLibrary struct {
 	name string
-	// prepare starts what the library needs and returns the function that
-	// runs one case. The cases run in matrixCases order, so the key
-	// rotations come last.
-	prepare func(t *testing.T, e *emulator) func(t *testing.T, c string) cell
+	// prepare starts an emulator and what the library needs, and returns
+	// the emulator and the function that runs one case. The cases run in
+	// matrixCases order, so the key rotations come last.
+	prepare func(t *testing.T) (*emulator, func(t *testing.T, c string) cell)
 }
 
 func rpLibraries() []rpLibrary {
@@ -103,9 +103,10 @@ func rpLibraries() []rpLibrary {
 // TestRPFaultMatrix drives each library through its flow once per case
 // and compares the verdicts with testdata/rp-fault-matrix.json. A library
 // that rejects the response without a fault fails the test, because that
-// is a bug of the emulator; a library that accepts a defective response is
-// a finding about the library, recorded in the matrix.
+// is a bug of the emulator. A library that accepts a defective response is
+// a finding about the library, which the matrix records.
 func TestRPFaultMatrix(t *testing.T) {
+	requireBrowserFlows(t, startEmulator(t))
 	observed := matrix{Cases: matrixCases(), Cells: map[string]map[string]cell{}}
 	var mu sync.Mutex
 	t.Run("library", func(t *testing.T) {
@@ -113,8 +114,7 @@ func TestRPFaultMatrix(t *testing.T) {
 			observed.Libraries = append(observed.Libraries, lib.name)
 			t.Run(lib.name, func(t *testing.T) {
 				t.Parallel()
-				e := startEmulator(t)
-				runCase := lib.prepare(t, e)
+				e, runCase := lib.prepare(t)
 				cells := map[string]cell{}
 				for _, c := range observed.Cases {
 					got := runCase(t, c)
