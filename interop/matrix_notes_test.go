@@ -78,7 +78,7 @@ var matrixNotes = map[string]map[string]string{
 			"comparison of `IDToken.Nonce` to the caller. A caller that skips it accepts a replayed ID token.",
 		"refresh-not-jwt": "x/oauth2: " + noteOpaqueRefresh,
 		caseRotateDrop: "finding: go-oidc caches the JWKS and fetches it again only when no cached key " +
-			"verifies a token, so it keeps accepting tokens of a withdrawn key for as long as the process runs.",
+			"verifies a token, so it keeps accepting tokens of a withdrawn key until some other token makes it fetch the JWKS.",
 	},
 	"openid-client": {
 		"bad-signature": "by default openid-client does not verify the signature of an ID token from the " +
@@ -101,7 +101,7 @@ var matrixNotes = map[string]map[string]string{
 		caseRotateKeep: "finding: openid-client fetches the JWKS again for an unknown kid only when its " +
 			"cached copy is at least 60 seconds old, so for up to a minute after a rotation it rejects tokens " +
 			"of the new key. TestOpenIDClientKeyRotation shows that a cache older than 60 seconds picks the " +
-			"new key up. Keycloak signs with a new key as soon as it is active.",
+			"new key up.",
 		caseRotateDrop: noteNoRecheck,
 	},
 	"keycloak-js": {

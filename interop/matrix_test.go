@@ -210,21 +210,29 @@ func renderMatrixDoc(m matrix) string {
 		}
 		b.WriteString("| " + strings.Join(row, " | ") + " |\n")
 	}
-	b.WriteString("\n¹ explained below. A bold **accepted** is a defective response that the library took.\n")
+	b.WriteString("\n¹ explained below, where each rejection also shows the library's error message. " +
+		"A bold **accepted** is a defective response that the library took.\n")
 
 	b.WriteString("\n## Cases\n\n")
 	for _, c := range m.Cases {
 		fmt.Fprintf(&b, "- `%s`: %s\n", c, caseDescriptions[c])
 	}
-	b.WriteString("\n## Notes and findings\n")
+	b.WriteString("\n## Notes, findings and error messages\n")
 	for _, lib := range m.Libraries {
 		fmt.Fprintf(&b, "\n### %s\n\n%s\n\n", lib, libraryDescriptions[lib])
 		for _, c := range m.Cases {
 			cl := m.Cells[lib][c]
-			if cl.Note == "" {
+			if cl.Note == "" && cl.Error == "" {
 				continue
 			}
-			fmt.Fprintf(&b, "- `%s` (%s): %s\n", c, cl.Verdict, cl.Note)
+			fmt.Fprintf(&b, "- `%s` (%s):", c, cl.Verdict)
+			if cl.Note != "" {
+				b.WriteString(" " + cl.Note)
+			}
+			if cl.Error != "" {
+				fmt.Fprintf(&b, " Error: `%s`", strings.ReplaceAll(cl.Error, "`", "'"))
+			}
+			b.WriteString("\n")
 		}
 	}
 	return b.String()
