@@ -2,7 +2,6 @@ package interop
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -193,28 +192,4 @@ func hasAttr(n *html.Node, name string) bool {
 		}
 	}
 	return false
-}
-
-// errNoBrowserFlows marks a test step that needs the authorization
-// endpoint, which this build of the emulator does not serve.
-var errNoBrowserFlows = errors.New("the emulator does not serve the authorization endpoint")
-
-// requireBrowserFlows skips the test when the emulator has no authorization
-// endpoint yet.
-// TODO(interop): remove once the browser flows are on main.
-func requireBrowserFlows(t testing.TB, e *emulator) {
-	t.Helper()
-	if !browserFlowsServed(t, e) {
-		t.Skip(errNoBrowserFlows)
-	}
-}
-
-func browserFlowsServed(t testing.TB, e *emulator) bool {
-	t.Helper()
-	resp, err := http.Get(e.issuer + "/protocol/openid-connect/auth")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode != http.StatusNotFound
 }

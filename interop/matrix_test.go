@@ -106,7 +106,6 @@ func rpLibraries() []rpLibrary {
 // is a bug of the emulator. A library that accepts a defective response is
 // a finding about the library, which the matrix records.
 func TestRPFaultMatrix(t *testing.T) {
-	requireBrowserFlows(t, startEmulator(t))
 	observed := matrix{Cases: matrixCases(), Cells: map[string]map[string]cell{}}
 	var mu sync.Mutex
 	t.Run("library", func(t *testing.T) {

@@ -184,7 +184,6 @@ func TestOpenIDClientKeyRotation(t *testing.T) {
 func TestOpenIDClientCodeFlowIntrospectRevokeLogout(t *testing.T) {
 	t.Parallel()
 	e := startEmulator(t)
-	requireBrowserFlows(t, e)
 	rp, meta := newNodeRP(t, e, true)
 	oidcBase := e.issuer + "/protocol/openid-connect"
 	for member, want := range map[string]string{
