@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -38,6 +39,15 @@ func matrixCases() []string {
 		cases = append(cases, string(f))
 	}
 	return append(cases, caseRotateKeep, caseRotateDrop)
+}
+
+// correctVerdict returns what a correct relying party does in a case: it
+// accepts correct responses and rejects defective ones.
+func correctVerdict(c string) verdict {
+	if c == caseNone || c == caseRotateKeep {
+		return accepted
+	}
+	return rejected
 }
 
 // cell is one library's outcome for one case. Only Verdict is compared
@@ -122,6 +132,9 @@ func TestRPFaultMatrix(t *testing.T) {
 					if c == caseNone && got.Verdict != accepted {
 						t.Errorf("%s rejected a correct response: %s", lib.name, got.Error)
 					}
+					if got.Verdict != correctVerdict(c) && got.Note == "" {
+						t.Errorf("%s, %s: verdict %s needs an explanation in matrixNotes", lib.name, c, got.Verdict)
+					}
 					cells[c] = got
 				}
 				mu.Lock()
@@ -154,6 +167,9 @@ func TestRPFaultMatrix(t *testing.T) {
 	}
 	if err := json.Unmarshal(raw, &want); err != nil {
 		t.Fatalf("%s is not JSON: %v", matrixFile, err)
+	}
+	if !slices.Equal(want.Cases, observed.Cases) || !slices.Equal(want.Libraries, observed.Libraries) {
+		t.Errorf("%s has cases %v and libraries %v, want %v and %v; run with -update", matrixFile, want.Cases, want.Libraries, observed.Cases, observed.Libraries)
 	}
 	for _, lib := range observed.Libraries {
 		if observed.Cells[lib] == nil {
@@ -199,7 +215,7 @@ func renderMatrixDoc(m matrix) string {
 		for _, lib := range m.Libraries {
 			cl := m.Cells[lib][c]
 			text := string(cl.Verdict)
-			if cl.Verdict == accepted && c != caseNone && c != caseRotateKeep {
+			if cl.Verdict == accepted && correctVerdict(c) == rejected {
 				text = "**accepted**"
 			}
 			if cl.Note != "" {
