@@ -115,6 +115,10 @@ type pageResult struct {
 	Done          bool   `json:"done"`
 	Authenticated bool   `json:"authenticated"`
 	Error         string `json:"error"`
+
+	// LoginPage is the URL of the emulator's login page, which is the
+	// authorization request, when openPage signed in.
+	LoginPage string `json:"-"`
 }
 
 // waitForInit waits until keycloak-js's init on the current page settled
@@ -139,25 +143,35 @@ func waitForInit(ctx context.Context) (pageResult, error) {
 }
 
 // openPage opens the test page in mode and returns keycloak-js's init
-// outcome; with login, it signs in on the emulator's login page first.
+// outcome. With login, it signs in on the emulator's login page first.
 func openPage(ctx context.Context, origin, mode string, login bool) (pageResult, error) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(origin+"/?mode="+mode)); err != nil {
 		return pageResult{}, err
 	}
+	var loginPage string
 	if login {
-		if err := signIn(ctx); err != nil {
+		var err error
+		if loginPage, err = signIn(ctx); err != nil {
 			url, _ := chromedp.Run(ctx, chromedp.Location())
 			return pageResult{}, fmt.Errorf("signing in at %s: %w", url, err)
 		}
 	}
-	return waitForInit(ctx)
+	res, err := waitForInit(ctx)
+	res.LoginPage = loginPage
+	return res, err
 }
 
-// signIn fills the emulator's login form in the current tab and submits
-// it as a user would.
-func signIn(ctx context.Context) error {
-	return chromedp.Do(ctx,
-		chromedp.WaitVisible(chromedp.CSS("form#kc-form-login")),
+// signIn waits for the emulator's login form in the current tab, fills it
+// in and submits it as a user would. It returns the URL of the login page.
+func signIn(ctx context.Context) (string, error) {
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("form#kc-form-login"))); err != nil {
+		return "", err
+	}
+	loginPage, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		return "", err
+	}
+	return loginPage, chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.ID("username"), username),
 		chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.Click(chromedp.ID("kc-login")),

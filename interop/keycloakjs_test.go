@@ -2,6 +2,7 @@ package interop
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -43,6 +44,14 @@ func TestKeycloakJS(t *testing.T) {
 	}
 	if !res.Authenticated || res.Error != "" {
 		t.Fatalf("init(login-required) = authenticated %v, error %q, want authenticated", res.Authenticated, res.Error)
+	}
+	authRequest, err := url.Parse(res.LoginPage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	query := authRequest.Query()
+	if query.Get("code_challenge_method") != "S256" || len(query.Get("code_challenge")) != 43 || query.Get("nonce") == "" {
+		t.Errorf("authorization request %s, want code_challenge_method S256, a 43-character code_challenge and a nonce", res.LoginPage)
 	}
 	state, err := chromedp.Run(ctx, chromedp.Evaluate[tokenState](tokenStateJS))
 	if err != nil {
