@@ -105,21 +105,45 @@ func TestKeycloakJS(t *testing.T) {
 	}
 }
 
-func TestKeycloakJSSilentCheckSSO(t *testing.T) {
-	t.Parallel()
-	e, origin := startKeycloakJSPage(t)
+// require3pCookiePages skips the test while the emulator does not serve
+// 3p-cookies/step1.html. keycloak-js loads that page in an iframe before
+// it starts the session check iframe or the silent check-sso iframe, and
+// fails init without it.
+// TODO(interop): drop this skip once the emulator serves
+// 3p-cookies/step1.html, step2.html and login-status-iframe.html.
+func require3pCookiePages(t *testing.T, e *emulator) {
+	t.Helper()
 	resp, err := http.Get(e.issuer + "/protocol/openid-connect/3p-cookies/step1.html")
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		// keycloak-js checks third-party cookies through this page before
-		// it opens the silent check-sso iframe, and fails init without it.
-		// TODO(interop): drop this skip once the emulator serves
-		// 3p-cookies/step1.html and step2.html.
-		t.Skipf("skipped: the emulator does not serve 3p-cookies/step1.html (status %d), which keycloak-js needs for silent check-sso", resp.StatusCode)
+		t.Skipf("skipped: the emulator does not serve 3p-cookies/step1.html (status %d), which keycloak-js needs for its iframes", resp.StatusCode)
 	}
+}
+
+func TestKeycloakJSSessionIframe(t *testing.T) {
+	t.Parallel()
+	e, origin := startKeycloakJSPage(t)
+	require3pCookiePages(t, e)
+	b := sharedBrowser(t)
+	ctx, _ := b.newTab(t)
+
+	// keycloak-js's default checkLoginIframe: true.
+	res, err := openPage(ctx, origin, "login-required-defaults", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Authenticated || res.Error != "" {
+		t.Errorf("init(login-required) with the default options = %+v, want authenticated", res)
+	}
+}
+
+func TestKeycloakJSSilentCheckSSO(t *testing.T) {
+	t.Parallel()
+	e, origin := startKeycloakJSPage(t)
+	require3pCookiePages(t, e)
 	b := sharedBrowser(t)
 	ctx, _ := b.newTab(t)
 

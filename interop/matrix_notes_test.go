@@ -45,8 +45,9 @@ var libraryDescriptions = map[string]string{
 		"with the PKCE verifier, the expected state and the expected nonce.",
 	"openid-client (non-repudiation)": "openid-client 6.9.1 as above, with `enableNonRepudiationChecks`, " +
 		"which makes it verify the signatures of ID tokens from the token endpoint against the JWKS.",
-	"keycloak-js": "keycloak-js 26.2.4 in headless Chromium: `init` with `onLoad: 'login-required'` and " +
-		"`pkceMethod: 'S256'`, then `updateToken`.",
+	"keycloak-js": "keycloak-js 26.2.4 in headless Chromium: `init` with `onLoad: 'login-required'`, " +
+		"`pkceMethod: 'S256'` and `checkLoginIframe: false`, then `updateToken`. The session check iframe " +
+		"is off because it needs 3p-cookies/step1.html, which the emulator does not serve yet.",
 }
 
 // Notes shared by several cells.

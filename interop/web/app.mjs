@@ -1,8 +1,9 @@
 // Starts keycloak-js the way its documentation shows and records the
 // outcome of init in window.interop, where the Go test reads it. The query
 // parameter "mode" chooses the init options: login-required (the
-// default), check-sso, or check-sso-silent (check-sso with the hidden
-// iframe of silent-check-sso.html).
+// default), login-required-defaults (with the session check iframe),
+// check-sso, or check-sso-silent (check-sso with the hidden iframe of
+// silent-check-sso.html).
 import Keycloak from '/keycloak-js/keycloak.js'
 
 /** Returns a JSON-friendly description of what keycloak-js threw. */
@@ -19,12 +20,19 @@ const config = await (await fetch('/config.json')).json()
 const keycloak = new Keycloak({ url: config.url, realm: config.realm, clientId: config.clientId })
 window.keycloak = keycloak
 
-// The emulator serves no login-status iframe, so the session check
-// iframe is off; keycloak-js documents checkLoginIframe as optional.
+// NOTE: the session check iframe is off except in mode
+// login-required-defaults, because keycloak-js first loads the
+// emulator's 3p-cookies/step1.html for it, which the emulator does not
+// serve yet, and init then fails when messageReceiveTimeout ends.
 const options = { pkceMethod: 'S256', checkLoginIframe: false }
 switch (mode) {
   case 'login-required':
     options.onLoad = 'login-required'
+    break
+  case 'login-required-defaults':
+    options.onLoad = 'login-required'
+    delete options.checkLoginIframe
+    options.messageReceiveTimeout = 5000
     break
   case 'check-sso':
     options.onLoad = 'check-sso'
