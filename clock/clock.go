@@ -16,7 +16,7 @@ type System struct{}
 // Now returns time.Now().
 func (System) Now() time.Time { return time.Now() }
 
-// Fake is a Clock that stands still until Advance or Set moves it. It is safe
+// Fake is a Clock that does not move until Advance or Set moves it. It is safe
 // for concurrent use.
 type Fake struct {
 	mu  sync.Mutex

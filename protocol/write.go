@@ -30,8 +30,8 @@ func WriteError(w http.ResponseWriter, err error) error {
 }
 
 // BearerChallenge formats the WWW-Authenticate value of RFC 6750 section 3
-// for realm and err. A nil err gives the bare challenge that answers a
-// request without credentials.
+// for realm and err. A nil err gives the bare challenge sent in response to
+// a request without credentials.
 func BearerChallenge(realm string, err *Error) string {
 	var b strings.Builder
 	b.WriteString(`Bearer realm="`)
@@ -50,8 +50,8 @@ func BearerChallenge(realm string, err *Error) string {
 	return b.String()
 }
 
-// WriteBearerError answers a protected-resource request as RFC 6750
-// section 3 says: the challenge in WWW-Authenticate and no body, which is
+// WriteBearerError responds to a protected-resource request as RFC 6750
+// section 3 requires: the challenge in WWW-Authenticate and no body, which is
 // also what Keycloak 26's userinfo endpoint sends. A nil err answers 401 with
 // the bare challenge.
 func WriteBearerError(w http.ResponseWriter, realm string, err *Error) {

@@ -1,0 +1,21 @@
+// Package mockidp emulates the per-realm OpenID Connect endpoints of
+// Keycloak 26: discovery, JWKS, the token endpoint, userinfo and the health
+// endpoints, at Keycloak's paths and with Keycloak's token claims, error
+// bodies and headers, so that code written against Keycloak works against it
+// unchanged.
+//
+// A Server is an http.Handler. Realms are loaded from Keycloak's realm-export
+// JSON, the format of `kc.sh export` and `kc.sh import`, and the embedded demo
+// realm is loaded unless WithoutDefaultRealm is given.
+//
+// The issuer of a realm is {frontend URL}{relative path}/realms/{realm}. The
+// frontend URL is fixed when the server is created, like Keycloak's
+// --hostname option, and never follows a request's Host header unless
+// WithHostnameFromRequest is given. A fixed issuer is what token validation
+// needs: a browser and a backend often reach the same server by different
+// host names, and with a per-request issuer the tokens that one of them gets
+// would fail validation in the other.
+//
+// References: OpenID Connect Core 1.0, OpenID Connect Discovery 1.0,
+// RFC 6749, RFC 6750, RFC 7517, RFC 8414.
+package mockidp
