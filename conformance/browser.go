@@ -93,6 +93,7 @@ func (c *C) NewBrowser() *Browser {
 	jar, _ := cookiejar.New(nil) // New never fails without options.
 	b := &Browser{c: c, hosts: make(map[string]bool)}
 	d := c.Discovery()
+	c.requireEndpoint("authorization_endpoint", d.AuthorizationEndpoint)
 	for _, raw := range []string{d.AuthorizationEndpoint, d.EndSessionEndpoint, d.Issuer, c.target.Issuer} {
 		if u, err := url.Parse(raw); err == nil && u.Host != "" {
 			b.hosts[strings.ToLower(u.Host)] = true

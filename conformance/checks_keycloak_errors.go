@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -15,6 +16,14 @@ type errorCase struct {
 	code, descr string
 	// send performs the request; it may skip.
 	send func(c *C) *Response
+}
+
+// requireGrant skips the check when grant_types_supported is present and
+// lacks grant.
+func requireGrant(c *C, grant string) {
+	if gt := c.Discovery().GrantTypesSupported; len(gt) > 0 && !slices.Contains(gt, grant) {
+		c.Skipf("grant_types_supported does not list %s", grant)
+	}
 }
 
 // tokenForm posts form to the token endpoint as cl.
@@ -69,10 +78,12 @@ func keycloakErrorCases() []errorCase {
 			}},
 		{"keycloak-error-missing-code", "authorization_code grant without a code", 400, "invalid_request", "Missing parameter: code",
 			func(c *C) *Response {
+				requireGrant(c, "authorization_code")
 				return tokenForm(c, c.target.PublicClient, url.Values{"grant_type": {"authorization_code"}, "redirect_uri": {c.target.PublicClient.RedirectURI}})
 			}},
 		{"keycloak-error-code-not-valid", "authorization_code grant with an unknown code", 400, "invalid_grant", "Code not valid",
 			func(c *C) *Response {
+				requireGrant(c, "authorization_code")
 				return tokenForm(c, c.target.PublicClient, url.Values{"grant_type": {"authorization_code"}, "code": {randomToken(24)},
 					"redirect_uri": {c.target.PublicClient.RedirectURI}, "code_verifier": {randomToken(32)}})
 			}},

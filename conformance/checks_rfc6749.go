@@ -27,9 +27,7 @@ func requireConfidential(c *C) Client {
 // there is none or the provider does not advertise the grant.
 func (c *C) ClientCredentials() *TokenResponse {
 	cl := requireConfidential(c)
-	if gt := c.Discovery().GrantTypesSupported; len(gt) > 0 && !slices.Contains(gt, "client_credentials") {
-		c.Skipf("grant_types_supported does not list client_credentials")
-	}
+	requireGrant(c, "client_credentials")
 	return c.RequireTokens(c.TokenRequest(url.Values{"grant_type": {"client_credentials"}}, cl, AuthBasic))
 }
 

@@ -11,6 +11,9 @@ import (
 // evidence is logged for every outcome except pass, and for pass too when
 // go test runs with -v.
 //
+// A failed check listed in opts.KnownFailures is skipped with its reason
+// instead, so that a suite with known gaps stays green.
+//
 // Run stops the test with t.Fatal when the provider cannot be reached or
 // the target is invalid. The subtests run one after another because checks
 // share the provider's login sessions and rate.
@@ -33,6 +36,12 @@ func Run(t *testing.T, target Target, opts Options) *Report {
 				opts.Finished(res)
 			}
 			evidence := strings.Join(res.Evidence, "\n")
+			if why, known := opts.KnownFailures[check.ID]; known {
+				if res.Status == StatusFail {
+					t.Skipf("known failure (%s): %s", why, res.Reason)
+				}
+				t.Logf("listed as a known failure (%s) but the outcome is %s: remove it from the list", why, res.Status)
+			}
 			switch res.Status {
 			case StatusFail:
 				t.Errorf("%s\n%s\n%s", res.Reason, check.Spec, evidence)

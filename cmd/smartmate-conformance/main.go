@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -17,11 +19,13 @@ import (
 
 // Exit statuses.
 const (
-	exitOK      = 0
-	exitFailed  = 1
-	exitUsage   = 2
-	progressFmt = "%-7s %s"
+	exitOK     = 0
+	exitFailed = 1
+	exitUsage  = 2
 )
+
+// progressFmt formats the line shown while a check runs.
+const progressFmt = "%-7s %s"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -64,6 +68,8 @@ type config struct {
 	format   string
 	output   string
 	timeout  time.Duration
+	// expected maps check ids to the reason they are expected to fail.
+	expected map[string]string
 }
 
 // parseArgs builds the configuration from defaults, then the target file,
@@ -73,8 +79,8 @@ func parseArgs(args []string, stderr io.Writer, lookup func(string) (string, boo
 	fs.SetOutput(stderr)
 	cfg := &config{}
 	var (
-		targetFile, runExpr string
-		flagTarget          conformance.Target
+		targetFile, runExpr, expectedFile string
+		flagTarget                        conformance.Target
 	)
 	fs.StringVar(&targetFile, "target", "", "read the target from this JSON `file` (fields as in the JSON report's target); flags and environment override it")
 	fs.StringVar(&flagTarget.Issuer, "issuer", "", "issuer `URL` of the provider (default "+conformance.DefaultIssuer+")")
@@ -98,6 +104,7 @@ func parseArgs(args []string, stderr io.Writer, lookup func(string) (string, boo
 	fs.BoolVar(&cfg.list, "list", false, "list the selected checks and exit")
 	fs.StringVar(&cfg.format, "format", "text", "report `format`: text, json or junit")
 	fs.StringVar(&cfg.output, "output", "", "write the report to this `file` instead of standard output")
+	fs.StringVar(&expectedFile, "expected-failures", "", "compare the failed checks with this JSON `file` (an object of check id to reason): exit 0 when they are exactly the listed ones, 1 otherwise")
 	fs.DurationVar(&cfg.timeout, "check-timeout", 2*time.Minute, "maximum `duration` of one check, waits included")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: smartmate-conformance [flags]\n\nGrades an OpenID Connect provider with the conformance kit's checks.\n\nFlags:\n")
@@ -138,6 +145,15 @@ func parseArgs(args []string, stderr io.Writer, lookup func(string) (string, boo
 			return nil, fmt.Errorf("invalid --run regexp: %w", err)
 		}
 		cfg.run = re
+	}
+	if expectedFile != "" {
+		data, err := os.ReadFile(expectedFile)
+		if err != nil {
+			return nil, fmt.Errorf("read --expected-failures file: %w", err)
+		}
+		if err := json.Unmarshal(data, &cfg.expected); err != nil {
+			return nil, fmt.Errorf("parse --expected-failures file %q: %w", expectedFile, err)
+		}
 	}
 	switch cfg.format {
 	case conformance.FormatText, conformance.FormatJSON, conformance.FormatJUnit:
@@ -244,9 +260,53 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 		fmt.Fprintln(progress)
 		_ = conformance.WriteSummary(progress, report)
 	}
+	if cfg.expected != nil {
+		return compareExpected(stderr, report, cfg.expected)
+	}
 	if report.Failed() {
 		return exitFailed
 	}
+	return exitOK
+}
+
+// compareExpected prints every difference between the failed checks and
+// the expected failures, and returns exitFailed when there is any.
+func compareExpected(w io.Writer, report *conformance.Report, expected map[string]string) int {
+	failed := map[string]string{}
+	for _, res := range report.Results {
+		if res.Status == conformance.StatusFail {
+			failed[res.Check.ID] = res.Reason
+		}
+	}
+	var diffs []string
+	for id, reason := range failed {
+		if _, ok := expected[id]; !ok {
+			diffs = append(diffs, fmt.Sprintf("unexpected failure: %s: %s", id, reason))
+		}
+	}
+	ran := map[string]conformance.Status{}
+	for _, res := range report.Results {
+		ran[res.Check.ID] = res.Status
+	}
+	for id, why := range expected {
+		if _, ok := failed[id]; ok {
+			continue
+		}
+		status, ok := ran[id]
+		if !ok {
+			status = "not run"
+		}
+		diffs = append(diffs, fmt.Sprintf("expected failure did not happen: %s is %s (listed because: %s)", id, status, why))
+	}
+	sort.Strings(diffs)
+	for _, d := range diffs {
+		fmt.Fprintln(w, d)
+	}
+	if len(diffs) > 0 {
+		fmt.Fprintf(w, "%d differences from the expected failures\n", len(diffs))
+		return exitFailed
+	}
+	fmt.Fprintf(w, "the %d failed checks are exactly the expected ones\n", len(failed))
 	return exitOK
 }
 
