@@ -9,9 +9,10 @@ import (
 )
 
 // Browser is the kit's login driver: an HTTP client with a cookie jar that
-// follows redirects on the provider's own host, stops at any redirect that
-// leaves it (to a redirect URI above all), and fills in login and consent
-// forms. It runs no JavaScript, which Keycloak's login pages do not need.
+// fills in login and consent forms. It follows redirects on the provider's
+// own host and stops at any redirect that leaves it, such as the one to the
+// redirect URI. It runs no JavaScript, which Keycloak's login pages do not
+// need.
 type Browser struct {
 	c      *C
 	client *http.Client
@@ -20,7 +21,8 @@ type Browser struct {
 	hosts map[string]bool
 }
 
-// Landing is where a navigation ended.
+// Landing is the end of a navigation: a redirect away from the provider or
+// a page.
 type Landing struct {
 	// Response is the last response: the redirect that left the provider,
 	// or the page the provider showed.
@@ -90,7 +92,7 @@ func sameEndpoint(a, b *url.URL) bool {
 
 // NewBrowser returns a browser with an empty cookie jar.
 func (c *C) NewBrowser() *Browser {
-	jar, _ := cookiejar.New(nil) // New never fails without options.
+	jar, _ := cookiejar.New(nil) // cookiejar.New returns a nil error for nil options.
 	b := &Browser{c: c, hosts: make(map[string]bool)}
 	d := c.Discovery()
 	c.requireEndpoint("authorization_endpoint", d.AuthorizationEndpoint)

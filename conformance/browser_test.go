@@ -10,7 +10,7 @@ import (
 )
 
 // keycloakLoginServer serves the saved Keycloak 26 login page at the
-// authorization endpoint and answers the form post like Keycloak does: it
+// authorization endpoint and handles the form post like Keycloak does. It
 // requires the session cookie and the exact action query, then redirects to
 // the redirect URI with a code. It is a fixture for the login driver, not a
 // provider: it checks nothing else.

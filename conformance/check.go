@@ -23,8 +23,8 @@ const (
 // Statuses lists every outcome in report order.
 var Statuses = []Status{StatusPass, StatusWarning, StatusFail, StatusSkip}
 
-// Severity is what a violated requirement costs: a MUST fails the check, a
-// SHOULD only raises a warning.
+// Severity is the weight of a check's requirement: a violated MUST fails
+// the check, a violated SHOULD only raises a warning.
 type Severity string
 
 // Severities of a check's main requirement.

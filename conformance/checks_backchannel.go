@@ -104,6 +104,7 @@ func checkLogoutToken(c *C, raw string, f *Flow) {
 	if err != nil {
 		c.Fatalf("logout token does not verify: %v", err)
 	}
+
 	if iss, _ := claims["iss"].(string); iss != c.Discovery().Issuer {
 		c.Errorf("logout token iss = %q, want %q", iss, c.Discovery().Issuer)
 	}
@@ -116,10 +117,12 @@ func checkLogoutToken(c *C, raw string, f *Flow) {
 	if jti, _ := claims["jti"].(string); jti == "" {
 		c.Errorf("logout token has no jti")
 	}
+
 	events, _ := claims["events"].(map[string]any)
 	if _, ok := events[protocol.EventBackChannelLogout].(map[string]any); !ok {
 		c.Errorf("logout token events lacks the member %s with an object value", protocol.EventBackChannelLogout)
 	}
+
 	sub, _ := claims["sub"].(string)
 	sid, _ := claims["sid"].(string)
 	if sub == "" && sid == "" {

@@ -14,15 +14,15 @@ import (
 // The OpenID Foundation's RP-Initiated Logout OP plan (OpenID Connect
 // RP-Initiated Logout 1.0) and Back-Channel Logout OP plan.
 
-// logoutExpect is what a logout module expects from the provider.
+// logoutExpect is the provider behaviour that a logout module expects.
 type logoutExpect int
 
 const (
 	// expectRedirect: redirect to the post-logout URI after an optional
 	// confirmation, then the session is gone.
 	expectRedirect logoutExpect = iota
-	// expectLoggedOutPage: no redirect; after an optional confirmation a
-	// page says the user is logged out, and the session is gone.
+	// expectLoggedOutPage: no redirect. After an optional confirmation a
+	// page reports the logout, and the session is gone.
 	expectLoggedOutPage
 	// expectNoRedirect: an error page or a confirmation page, never a
 	// redirect to any post-logout URI.

@@ -45,7 +45,7 @@ func rfc6749Checks() []*Check {
 		rfcCheck("rfc6749-token-endpoint-requires-post", "Token endpoint refuses GET", "RFC 6749 section 3.2", SeverityMust, func(c *C) {
 			r := c.Get(c.Discovery().TokenEndpoint + "?grant_type=client_credentials")
 			if r.Status == 200 {
-				c.Fatalf("token endpoint answered GET with HTTP 200")
+				c.Fatalf("token endpoint returned HTTP 200 for GET")
 			}
 		}),
 		rfcCheck("rfc6749-unsupported-grant-type", "Unknown grant_type gets unsupported_grant_type", "RFC 6749 section 5.2", SeverityMust, func(c *C) {

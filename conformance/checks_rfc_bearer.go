@@ -205,9 +205,9 @@ func rfc7662Checks() []*Check {
 				if r.Status == 200 {
 					m, _ := r.Object()
 					if m != nil && m["active"] == true {
-						c.Fatalf("introspection answered an unauthenticated caller with active true")
+						c.Fatalf("introspection returned active true to an unauthenticated caller")
 					}
-					c.Errorf("introspection answered an unauthenticated caller with HTTP 200")
+					c.Errorf("introspection returned HTTP 200 to an unauthenticated caller")
 					return
 				}
 				if r.Status != 401 && r.Status != 400 && r.Status != 403 {

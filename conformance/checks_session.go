@@ -24,8 +24,8 @@ func (c *C) finishFlow(b *Browser, a *AuthRequest, l *Landing) *Flow {
 }
 
 // requireReauthentication opens a in b, where the user is logged in, and
-// requires that the provider asks for the credentials again before it
-// completes the flow. It then checks that auth_time moved forward.
+// requires the login form again before the flow completes. It then checks
+// that auth_time moved forward.
 func requireReauthentication(c *C, b *Browser, a *AuthRequest, first *Flow) {
 	l := b.Open(a.URL(c))
 	if l.Page == nil || l.Page.LoginForm() == nil {

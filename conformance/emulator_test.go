@@ -42,6 +42,7 @@ func startEmulator(t *testing.T) (string, *clock.Fake) {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
+
 	clk := clock.NewFake(time.Now())
 	idp, err := mockidp.New(mockidp.WithFrontendURL(base), mockidp.WithClock(clk))
 	if err != nil {
@@ -57,6 +58,7 @@ func startEmulator(t *testing.T) (string, *clock.Fake) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	mux := http.NewServeMux()
 	mux.Handle("/workspaces/", api)
 	mux.Handle("/", idp)

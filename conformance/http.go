@@ -63,7 +63,7 @@ func (r *Response) IsRedirect() bool {
 	return r.Status >= 300 && r.Status < 400 && r.Header.Get("Location") != ""
 }
 
-// Auth is how a request authenticates a client.
+// Auth is the client authentication method of a request.
 type Auth int
 
 // Client authentication methods of RFC 6749 section 2.3.1 and OpenID Connect

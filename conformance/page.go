@@ -25,8 +25,8 @@ type Form struct {
 	TextFields []string
 }
 
-// IsLogin reports whether the form asks for a user name and a password: it
-// has a password control and a text control.
+// IsLogin reports whether the form is a login form: it has a password
+// control and a text control.
 func (f *Form) IsLogin() bool {
 	return len(f.PasswordFields) > 0 && f.usernameField() != ""
 }
@@ -85,8 +85,9 @@ func (p *Page) FormWithButton(name string) *Form {
 // Contains reports whether the visible text contains s.
 func (p *Page) Contains(s string) bool { return strings.Contains(p.Text, s) }
 
-// ParsePage parses an HTML document. It never fails: the HTML5 parsing
-// algorithm accepts any input.
+// ParsePage parses an HTML document. The HTML5 parsing algorithm accepts
+// any input, so a page that html.Parse rejects (only on a read error) is
+// returned empty.
 func ParsePage(body []byte) *Page {
 	doc, err := html.Parse(bytes.NewReader(body))
 	p := &Page{}

@@ -79,8 +79,8 @@ func SelectChecks(target Target, opts Options) []*Check {
 
 // Execute runs the selected checks against target one after another. It
 // returns an error wrapping ErrConnection when the discovery document
-// cannot be fetched at all, and an error for an invalid target; a provider
-// that answers wrongly gives failed checks instead.
+// cannot be fetched at all, and an error for an invalid target. A provider
+// that responds wrongly gets failed checks instead.
 func Execute(ctx context.Context, target Target, opts Options) (*Report, error) {
 	if err := target.Validate(); err != nil {
 		return nil, err
@@ -120,7 +120,7 @@ func newSession(target Target, opts Options) *session {
 	return s
 }
 
-// isTransportError reports whether err is a failure to get any HTTP answer.
+// isTransportError reports whether err is a failure to get any HTTP response.
 func isTransportError(err error) bool {
 	// *url.Error, which http.Client.Do returns, has a Timeout method.
 	var ue interface{ Timeout() bool }

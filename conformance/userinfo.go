@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// userinfoMethod is how the access token travels to the userinfo endpoint.
+// userinfoMethod is the way the access token travels to the userinfo
+// endpoint.
 type userinfoMethod int
 
 // The three methods of OpenID Connect Core section 5.3.1 and RFC 6750
@@ -57,7 +58,7 @@ func checkUserinfo(c *C, r *Response, id *IDClaims) map[string]any {
 	}
 	if mt := r.MediaType(); mt != "application/json" {
 		// A signed userinfo response (application/jwt) needs a client
-		// registration that asks for it, which the kit never makes.
+		// registration that requests it, which the kit never makes.
 		c.Errorf("userinfo Content-Type = %q, want application/json", mt)
 		return nil
 	}

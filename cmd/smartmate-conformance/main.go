@@ -278,12 +278,14 @@ func compareExpected(w io.Writer, report *conformance.Report, expected map[strin
 			failed[res.Check.ID] = res.Reason
 		}
 	}
+
 	var diffs []string
 	for id, reason := range failed {
 		if _, ok := expected[id]; !ok {
 			diffs = append(diffs, fmt.Sprintf("unexpected failure: %s: %s", id, reason))
 		}
 	}
+
 	ran := map[string]conformance.Status{}
 	for _, res := range report.Results {
 		ran[res.Check.ID] = res.Status
@@ -298,6 +300,7 @@ func compareExpected(w io.Writer, report *conformance.Report, expected map[strin
 		}
 		diffs = append(diffs, fmt.Sprintf("expected failure did not happen: %s is %s (listed because: %s)", id, status, why))
 	}
+
 	sort.Strings(diffs)
 	for _, d := range diffs {
 		fmt.Fprintln(w, d)
