@@ -183,26 +183,6 @@ func keycloakChecks() []*Check {
 					c.Warnf("expires_in = %v, Keycloak's default access token lifespan is 300", tr.Raw["expires_in"])
 				}
 			}),
-		keycloakCheck("keycloak-service-account-token", "Service account tokens carry typ, azp, client_id and the service account name",
-			"Keycloak 26 TokenManager and ServiceAccountConstants", func(c *C) {
-				requireRealm(c)
-				tr := c.ClientCredentials()
-				typ, claims := accessTokenClaims(c, tr.AccessToken)
-				cl := c.target.ConfidentialClient
-				if typ != "JWT" {
-					c.Errorf("header typ = %q, want JWT", typ)
-				}
-				want := map[string]string{"typ": "Bearer", "azp": cl.ID, "client_id": cl.ID,
-					"preferred_username": "service-account-" + strings.ToLower(cl.ID), "iss": c.target.Issuer}
-				for name, value := range want {
-					if got, _ := claims[name].(string); got != value {
-						c.Errorf("%s = %q, want %q", name, got, value)
-					}
-				}
-				if _, ok := claims["realm_access"].(map[string]any); !ok {
-					c.Errorf("realm_access is missing")
-				}
-			}),
 		keycloakCheck("keycloak-user-tokens", "User tokens: typ claims, aud, sid, nonce only in the ID token, no session_state claim",
 			"Keycloak 25+ token layout (upgrade notes 25.0)", func(c *C) {
 				requireRealm(c)
@@ -240,16 +220,7 @@ func keycloakChecks() []*Check {
 					c.Errorf("the token response has no session_state")
 				}
 				if f.Tokens.RefreshToken != "" {
-					h, rt, err := decodeClaims(f.Tokens.RefreshToken)
-					if err != nil {
-						c.Fatalf("%v", err)
-					}
-					if h.Algorithm != "HS512" {
-						c.Errorf("refresh token alg = %q, want HS512 (Keycloak 24+)", h.Algorithm)
-					}
-					if rt["typ"] != "Refresh" || rt["aud"] != c.target.Issuer {
-						c.Errorf("refresh token typ = %v and aud = %v, want Refresh and the issuer", rt["typ"], rt["aud"])
-					}
+					checkKeycloakRefreshToken(c, f.Tokens.RefreshToken, cl.ID)
 				}
 			}),
 		keycloakCheck("keycloak-authorization-response", "The authorization response carries state, session_state, iss and code",
@@ -266,6 +237,7 @@ func keycloakChecks() []*Check {
 				}
 			}),
 	}
+	checks = append(checks, keycloakTokenChecks()...)
 	checks = append(checks, keycloakErrorChecks()...)
 	checks = append(checks, keycloakPageChecks()...)
 	return checks

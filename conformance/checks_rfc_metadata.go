@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/go-jose/go-jose/v4"
 )
 
 // RFC 8414 (metadata), RFC 9068 (JWT access tokens) and RFC 8252 (native
@@ -64,8 +66,14 @@ func rfc8414Checks() []*Check {
 }
 
 // accessTokenClaims decodes and verifies a JWT access token, or skips when
-// the token is opaque.
+// the token is opaque. It returns the header's typ and the claims.
 func accessTokenClaims(c *C, token string) (string, map[string]any) {
+	typ, _, claims := accessTokenJWT(c, token)
+	return typ, claims
+}
+
+// accessTokenJWT is accessTokenClaims that also returns the header.
+func accessTokenJWT(c *C, token string) (string, jose.Header, map[string]any) {
 	if !looksLikeJWT(token) {
 		c.Skipf("the access token is opaque, not a JWT")
 	}
@@ -75,8 +83,8 @@ func accessTokenClaims(c *C, token string) (string, map[string]any) {
 		c.Fatalf("access token does not verify: %v", err)
 	}
 	typ, _ := h.ExtraHeaders["typ"].(string)
-	c.Logf("access token header alg=%s typ=%q; claims %s", h.Algorithm, typ, claimSummary(claims))
-	return typ, claims
+	c.Logf("access token header alg=%s typ=%q kid=%q; claims %s", h.Algorithm, typ, h.KeyID, claimSummary(claims))
+	return typ, h, claims
 }
 
 func rfc9068Checks() []*Check {
