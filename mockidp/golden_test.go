@@ -76,7 +76,7 @@ func normalizeClaims(e *emulator, v map[string]any) any {
 				m[k] = "<" + k + ">"
 			}
 		}
-		if part == "header" && m["alg"] == "HS512" {
+		if _, ok := m["kid"]; ok && part == "header" && m["alg"] == "HS512" {
 			m["kid"] = "<hmac kid>"
 		}
 	}

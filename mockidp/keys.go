@@ -125,10 +125,18 @@ func (im *importer) keyComponent(spec *keySpec, path string, c *componentRep) er
 	}
 	switch c.ProviderID {
 	case "rsa", "rsa-generated", "rsa-enc", "rsa-enc-generated":
-	case "hmac-generated", "hmac-generated-hs512":
+	case "hmac-generated":
+		// Keycloak 23 and older signed refresh tokens with this HS256 key.
+		// Only Keycloak reads refresh tokens, so a new HS512 key replaces
+		// it, as Keycloak 24 adds one when it migrates a realm.
+		return nil
+	case "hmac-generated-hs512":
 		secret, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(first("secret"), "="))
 		if err != nil {
 			return im.fail(path+".config.secret", "expected base64url, got an invalid value")
+		}
+		if len(secret) > 0 && len(secret) < 64 {
+			return im.fail(path+".config.secret", "an HS512 secret needs at least 64 bytes, got %d", len(secret))
 		}
 		if len(secret) > 0 {
 			spec.hmacKID, spec.hmacKey = first("kid"), secret
@@ -246,8 +254,9 @@ func newKeyMaterial(signing *rsaKey, published []*rsaKey, hmacKID string, hmacKe
 		return nil, err
 	}
 	hmac, err := jose.NewSigner(
-		jose.SigningKey{Algorithm: jose.HS512, Key: jose.JSONWebKey{Key: hmacKey, KeyID: hmacKID}},
-		(&jose.SignerOptions{}).WithType("JWT"),
+		jose.SigningKey{Algorithm: jose.HS512, Key: hmacKey},
+		// go-jose writes no kid for symmetric keys, but Keycloak 26 does.
+		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", hmacKID),
 	)
 	if err != nil {
 		return nil, err

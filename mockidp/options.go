@@ -14,6 +14,7 @@ type realmSource struct {
 	file string // the name used in errors and logs
 	data []byte // nil when path must be read
 	path string
+	err  error // set when the realm data could not be built; reported by New
 }
 
 type config struct {
@@ -25,6 +26,7 @@ type config struct {
 	sources         []realmSource
 	noDefaultRealm  bool
 	maxBodyBytes    int64
+	realmKeys       map[string]realmKeyPair // keys that replace a realm file's, by realm name
 	rpFaults        []clientFault
 }
 

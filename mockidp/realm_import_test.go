@@ -150,6 +150,7 @@ func TestImportErrors(t *testing.T) {
 		{"duplicate username", `{"realm": "x", "users": [{"username": "u"}, {"username": "U"}]}`, `mockidp: realm file bad.json: $.users[1].username: duplicate username "U"`},
 		{"bad password hash", `{"realm": "x", "users": [{"username": "u", "credentials": [{"type": "password", "secretData": "{\"value\":\"AA==\",\"salt\":\"\"}", "credentialData": "{\"hashIterations\":1,\"algorithm\":\"md5\"}"}]}]}`, `mockidp: realm file bad.json: $.users[0].credentials[0]: unsupported password hash algorithm "md5": use pbkdf2, pbkdf2-sha256, pbkdf2-sha512 or argon2`},
 		{"bad private key", `{"realm": "x", "components": {"org.keycloak.keys.KeyProvider": [{"providerId": "rsa", "config": {"privateKey": ["bm90IGEga2V5"]}}]}}`, `mockidp: realm file bad.json: $.components["org.keycloak.keys.KeyProvider"][0].config.privateKey: the private key is neither PKCS #8 nor PKCS #1 DER`},
+		{"short HS512 secret", `{"realm": "x", "components": {"org.keycloak.keys.KeyProvider": [{"providerId": "hmac-generated-hs512", "config": {"secret": ["c2hvcnQ"]}}]}}`, `mockidp: realm file bad.json: $.components["org.keycloak.keys.KeyProvider"][0].config.secret: an HS512 secret needs at least 64 bytes, got 5`},
 		{"service account of unknown client", `{"realm": "x", "users": [{"username": "service-account-z", "serviceAccountClientId": "z"}]}`, `mockidp: realm file bad.json: $.users: user "service-account-z" is the service account of client "z", which the file does not define`},
 	}
 	for _, tt := range tests {

@@ -68,12 +68,19 @@ func (s *Server) loadRealms() error {
 	}
 	origin := map[string]string{}
 	for i, src := range sources {
+		if src.err != nil {
+			return &ImportError{File: src.file, Reason: src.err.Error()}
+		}
 		data := src.data
 		if data == nil {
 			var err error
 			if data, err = os.ReadFile(src.path); err != nil {
 				return &ImportError{File: src.file, Reason: err.Error()}
 			}
+		}
+		data, err := s.cfg.replaceRealmKeys(src.file, data)
+		if err != nil {
+			return err
 		}
 		r, warnings, err := parseRealm(src.file, data)
 		if err != nil {

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
@@ -154,13 +156,20 @@ func (o *options) frontendURL(port int) (string, error) {
 }
 
 // realmFiles expands each --import-realm value: a file as is, a folder to
-// its *.json files in name order.
-func realmFiles(paths []string) ([]string, error) {
-	var files []string
+// its *.json files in name order. A missing optionalDir is returned in
+// skipped instead of failing, because the container image imports that
+// folder by default and must start without realm files.
+// NOTE: whether Keycloak 26 itself starts with --import-realm and no
+// import folder is not confirmed.
+func realmFiles(paths []string, optionalDir string) (files, skipped []string, err error) {
 	for _, p := range paths {
 		info, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) && filepath.Clean(p) == filepath.Clean(optionalDir) {
+			skipped = append(skipped, p)
+			continue
+		}
 		if err != nil {
-			return nil, fmt.Errorf("--import-realm %s: %w", p, err)
+			return nil, nil, fmt.Errorf("--import-realm %s: %w", p, err)
 		}
 		if !info.IsDir() {
 			files = append(files, p)
@@ -168,9 +177,9 @@ func realmFiles(paths []string) ([]string, error) {
 		}
 		matches, err := filepath.Glob(filepath.Join(p, "*.json"))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		files = append(files, matches...)
 	}
-	return files, nil
+	return files, skipped, nil
 }

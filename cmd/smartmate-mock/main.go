@@ -77,9 +77,12 @@ func buildHandler(o *options, ln net.Listener, log *slog.Logger) (http.Handler, 
 	if err != nil {
 		return nil, err
 	}
-	files, err := realmFiles(o.importRealms)
+	files, skipped, err := realmFiles(o.importRealms, defaultImportDir)
 	if err != nil {
 		return nil, err
+	}
+	for _, dir := range skipped {
+		log.Info("realm import folder not found, skipped", "folder", dir)
 	}
 	opts := []mockidp.Option{
 		mockidp.WithFrontendURL(frontend),
