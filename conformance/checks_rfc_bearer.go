@@ -9,18 +9,19 @@ import (
 
 // RFC 6750 (bearer token usage) and RFC 7636 (PKCE) checks.
 
-// tamper changes the last character of a token's signature so that it no
-// longer verifies.
+// tamper flips one character in the middle of a token's signature so that
+// it no longer verifies. The last character would not do: in base64url it
+// may carry only padding bits, which decoders ignore.
 func tamper(token string) string {
-	if token == "" {
-		return "invalid"
+	if len(token) < 16 {
+		return "invalid." + token
 	}
-	last := token[len(token)-1]
+	i := len(token) - 10
 	repl := byte('A')
-	if last == 'A' {
+	if token[i] == 'A' {
 		repl = 'B'
 	}
-	return token[:len(token)-1] + string(repl)
+	return token[:i] + string(repl) + token[i+1:]
 }
 
 func rfc6750Checks() []*Check {

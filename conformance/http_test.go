@@ -71,3 +71,15 @@ func TestBearerChallengeParse(t *testing.T) {
 		}
 	}
 }
+
+func TestTamperChangesSignatureBits(t *testing.T) {
+	t.Parallel()
+	token := "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0." + strings.Repeat("Q", 342)
+	got := tamper(token)
+	if got == token || len(got) != len(token) {
+		t.Fatalf("tamper() = %q", got)
+	}
+	if got[:len(got)-11] != token[:len(token)-11] || got[len(got)-9:] != token[len(token)-9:] {
+		t.Errorf("tamper() changed more than the tenth character from the end")
+	}
+}
