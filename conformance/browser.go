@@ -180,6 +180,10 @@ func (b *Browser) land(r *Response) *Landing {
 // user in and grants consent until the provider redirects away or shows a
 // page that is neither a login nor a consent form.
 func (b *Browser) Authorize(authURL string, user *User) *Landing {
+	if user != nil && b.c.session.loginDriver != nil {
+		// The driver fills in the login and consent forms itself.
+		return b.driverAuthorize(authURL, *user)
+	}
 	return b.Continue(b.Open(authURL), user)
 }
 

@@ -1,72 +1,17 @@
 package conformance
 
 import (
-	"encoding/json"
-	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/smartmate/smartmate-mock/conformance/internal/loginfixture"
 )
 
-// keycloakLoginServer serves the saved Keycloak 26 login page at the
-// authorization endpoint and handles the form post like Keycloak does. It
-// requires the session cookie and the exact action query, then redirects to
-// the redirect URI with a code. It is a fixture for the login driver, not a
-// provider: it checks nothing else.
+// keycloakLoginServer serves the saved Keycloak 26 login page.
 func keycloakLoginServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	page := readTestdata(t, "keycloak26-login.html")
-	var srv *httptest.Server
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /realms/demo/.well-known/openid-configuration", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]string{
-			"issuer":                 srv.URL + "/realms/demo",
-			"authorization_endpoint": srv.URL + "/realms/demo/protocol/openid-connect/auth",
-			"token_endpoint":         srv.URL + "/realms/demo/protocol/openid-connect/token",
-		})
-	})
-	mux.HandleFunc("GET /realms/demo/protocol/openid-connect/auth", func(w http.ResponseWriter, r *http.Request) {
-		http.SetCookie(w, &http.Cookie{Name: "AUTH_SESSION_ID", Value: "sess-1", Path: "/realms/demo/"})
-		// Keep the request's redirect URI and state for the form post.
-		http.SetCookie(w, &http.Cookie{Name: "KC_RESTART", Value: url.QueryEscape(r.URL.RawQuery), Path: "/realms/demo/"})
-		w.Header().Set("Content-Type", "text/html;charset=utf-8")
-		_, _ = w.Write([]byte(strings.ReplaceAll(string(page), "{{BASE}}", srv.URL)))
-	})
-	mux.HandleFunc("POST /realms/demo/login-actions/authenticate", func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		if q.Get("session_code") != "Vq3dE-x8mK1pL0aZ_tQw7Hs2" || q.Get("client_id") != "demo-web" || q.Get("tab_id") != "nB4x9Yk2Lq0" || q.Get("execution") == "" {
-			http.Error(w, "action query mangled: "+r.URL.RawQuery, http.StatusBadRequest)
-			return
-		}
-		if c, err := r.Cookie("AUTH_SESSION_ID"); err != nil || c.Value != "sess-1" {
-			http.Error(w, "Cookie not found. Please make sure cookies are enabled in your browser.", http.StatusBadRequest)
-			return
-		}
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		if r.PostForm.Get("username") != "alice" || r.PostForm.Get("password") != "alice-password" {
-			w.Header().Set("Content-Type", "text/html")
-			_, _ = w.Write([]byte(`<span id="input-error">Invalid username or password.</span>`))
-			return
-		}
-		if _, ok := r.PostForm["login"]; !ok {
-			http.Error(w, "submit button missing", http.StatusBadRequest)
-			return
-		}
-		restart, _ := r.Cookie("KC_RESTART")
-		raw, _ := url.QueryUnescape(restart.Value)
-		orig, _ := url.ParseQuery(raw)
-		target := orig.Get("redirect_uri") + "?state=" + url.QueryEscape(orig.Get("state")) +
-			"&session_state=s1&iss=" + url.QueryEscape(srv.URL+"/realms/demo") + "&code=" + strings.Repeat("c", 43)
-		http.Redirect(w, r, target, http.StatusFound)
-	})
-	srv = httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv
+	return loginfixture.New(t, readTestdata(t, "keycloak26-login.html"))
 }
 
 // runTestCheck runs fn as a check against target and returns the result.
@@ -93,7 +38,7 @@ func TestBrowserLogsInToKeycloakPage(t *testing.T) {
 	if res.Status != StatusPass {
 		t.Fatalf("Status = %s (%s), want pass; evidence:\n%s", res.Status, res.Reason, strings.Join(res.Evidence, "\n"))
 	}
-	if code != strings.Repeat("c", 43) {
+	if code != loginfixture.Code {
 		t.Errorf("code = %q, want the fixture's code", code)
 	}
 	if got := landing.Redirect.Host; got != "127.0.0.1" {

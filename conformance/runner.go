@@ -30,6 +30,10 @@ type Options struct {
 	Started func(*Check)
 	// Finished, when set, is called with each result.
 	Finished func(Result)
+	// LoginDriver, when set, performs every login of the checks, for
+	// example in a headless browser. Nil posts the login form with the
+	// kit's HTTP client.
+	LoginDriver LoginDriver
 	// KnownFailures maps check ids to the reason they are expected to fail.
 	// Run (the go test integration) skips such a check when it fails and
 	// logs when it passes; Execute ignores the map.
@@ -110,7 +114,7 @@ func Execute(ctx context.Context, target Target, opts Options) (*Report, error) 
 
 // newSession prepares the shared state of a run.
 func newSession(target Target, opts Options) *session {
-	s := &session{target: target, transport: opts.Transport, sleep: opts.Sleep}
+	s := &session{target: target, transport: opts.Transport, sleep: opts.Sleep, loginDriver: opts.LoginDriver}
 	if s.transport == nil {
 		s.transport = http.DefaultTransport
 	}

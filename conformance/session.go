@@ -15,6 +15,8 @@ type session struct {
 	target    Target
 	transport http.RoundTripper
 	sleep     func(context.Context, time.Duration) error
+	// loginDriver, when set, performs the logins instead of the HTTP client.
+	loginDriver LoginDriver
 
 	mu sync.Mutex
 	// The fields below are guarded by mu.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/smartmate/smartmate-mock/conformance"
+	"github.com/smartmate/smartmate-mock/conformance/chromium"
 )
 
 // Exit statuses.
@@ -70,6 +71,9 @@ type config struct {
 	timeout  time.Duration
 	// expected maps check ids to the reason they are expected to fail.
 	expected map[string]string
+	// browser is the login driver: "http" or "chromium".
+	browser      string
+	chromiumPath string
 }
 
 // parseArgs builds the configuration from defaults, then the target file,
@@ -105,6 +109,8 @@ func parseArgs(args []string, stderr io.Writer, lookup func(string) (string, boo
 	fs.StringVar(&cfg.format, "format", "text", "report `format`: text, json or junit")
 	fs.StringVar(&cfg.output, "output", "", "write the report to this `file` instead of standard output")
 	fs.StringVar(&expectedFile, "expected-failures", "", "compare the failed checks with this JSON `file` (an object of check id to reason): exit 0 when they are exactly the listed ones, 1 otherwise")
+	fs.StringVar(&cfg.browser, "browser", "http", "login `driver`: http posts the login form with the tool's HTTP client, chromium signs in with a headless Chromium")
+	fs.StringVar(&cfg.chromiumPath, "chromium-path", chromium.DefaultExecPath, "`path` of the Chromium executable for --browser chromium")
 	fs.DurationVar(&cfg.timeout, "check-timeout", 2*time.Minute, "maximum `duration` of one check, waits included")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: smartmate-conformance [flags]\n\nGrades an OpenID Connect provider with the conformance kit's checks.\n\nFlags:\n")
@@ -159,6 +165,9 @@ func parseArgs(args []string, stderr io.Writer, lookup func(string) (string, boo
 	case conformance.FormatText, conformance.FormatJSON, conformance.FormatJUnit:
 	default:
 		return nil, fmt.Errorf("invalid --format %q: expected text, json or junit", cfg.format)
+	}
+	if cfg.browser != "http" && cfg.browser != "chromium" {
+		return nil, fmt.Errorf("invalid --browser %q: expected http or chromium", cfg.browser)
 	}
 	return cfg, nil
 }
@@ -226,6 +235,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 			}
 			fmt.Fprintln(progress, conformance.FormatResultLine(res))
 		}
+	}
+
+	if cfg.browser == "chromium" {
+		dir, err := os.MkdirTemp("", "smartmate-conformance-chromium-")
+		if err != nil {
+			fmt.Fprintf(stderr, "smartmate-conformance: %v\n", err)
+			return exitUsage
+		}
+		defer os.RemoveAll(dir)
+		driver, err := chromium.New(cfg.chromiumPath, dir)
+		if err != nil {
+			fmt.Fprintf(stderr, "smartmate-conformance: %v\n", err)
+			return exitUsage
+		}
+		defer driver.Close()
+		opts.LoginDriver = driver
 	}
 
 	report, err := conformance.Execute(ctx, cfg.target, opts)
