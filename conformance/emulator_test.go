@@ -20,20 +20,10 @@ import (
 // the reason. Update it when the emulator gains a feature: a listed check
 // that passes is logged as "remove it from the list".
 var emulatorKnownFailures = map[string]string{
-	// The emulator does not serve the authorization, logout, introspection
-	// and revocation endpoints yet, so it leaves them out of its discovery
-	// document. The checks that need them skip on their own; these fail
-	// because the endpoints are required or because Keycloak has them.
-	"oidcc-discovery-endpoint-verification":                     "no authorization_endpoint, empty response_types_supported",
-	"oidcc-rp-initiated-logout-discovery-endpoint-verification": "no end_session_endpoint",
-	"oidcc-backchannel-logout-discovery-endpoint-verification":  "no end_session_endpoint or back-channel logout flags",
-	"rfc8414-no-empty-arrays":                                   "response_types_supported is an empty array",
-	"keycloak-endpoint-paths":                                   "no authorization, logout, introspection or revocation endpoint",
-	"keycloak-discovery-values":                                 "grant types, PKCE methods, logout, request and claims parameter flags",
-
-	// Expected once the browser endpoints land, from a run against them.
 	"oidcc-request-uri-unsigned-supported-correctly-or-rejected-as-unsupported":    "request_uri is ignored instead of processed or rejected with request_uri_not_supported",
 	"oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported": "request is ignored instead of processed or rejected with request_not_supported",
+	"keycloak-discovery-values": "frontchannel_logout_supported is missing; request_parameter_supported and claims_parameter_supported are false",
+
 	// Not an emulator bug: demo-web registers http://127.0.0.1/*, and
 	// Keycloak 26 matches a wildcard after dropping the query, so it
 	// redirects to the registered URI with ?foo=bar too.

@@ -54,6 +54,13 @@ func TestTokenChecksCatchRPFaults(t *testing.T) {
 		mockidp.FaultRefreshNotJWT: true, mockidp.FaultWrongAudience: true,
 	}
 	for _, fault := range mockidp.RPFaults {
+		t.Run(string(fault)+"/code-flow", func(t *testing.T) {
+			t.Parallel()
+			res := runAgainstFault(t, "demo-web", fault, "keycloak-user-tokens")
+			if res.Status != conformance.StatusFail {
+				t.Errorf("status = %s, want fail; evidence:\n%s", res.Status, strings.Join(res.Evidence, "\n"))
+			}
+		})
 		t.Run(string(fault)+"/password", func(t *testing.T) {
 			t.Parallel()
 			if fault == mockidp.FaultWrongNonce {

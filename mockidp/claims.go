@@ -162,7 +162,7 @@ func (g *grantContext) accessClaims(exp time.Time) *accessClaims {
 	}
 	if g.session != nil {
 		c.Sid = g.session.id
-		c.AuthTime = g.session.authTime.Unix()
+		c.AuthTime = g.session.authenticatedAt().Unix()
 	}
 	if g.scope.has("web-origins") {
 		c.AllowedOrigins = resolveWebOrigins(g.client)
@@ -211,7 +211,7 @@ func (g *grantContext) idClaims(exp time.Time, accessToken, code string) *idClai
 	}
 	if g.session != nil {
 		c.Sid = g.session.id
-		c.AuthTime = g.session.authTime.Unix()
+		c.AuthTime = g.session.authenticatedAt().Unix()
 	}
 	if accessToken != "" {
 		c.AtHash = leftHalfHash(accessToken)

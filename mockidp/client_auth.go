@@ -34,6 +34,7 @@ func authenticateClient(c *realmContext, f form) (*Client, error) {
 		return nil, errClientUnknown
 	}
 	if client.Public {
+		c.Set(ctxCORSClient, client)
 		return client, nil
 	}
 	if !fromHeader {
@@ -42,6 +43,7 @@ func authenticateClient(c *realmContext, f form) (*Client, error) {
 	if secret == "" || subtle.ConstantTimeCompare([]byte(secret), []byte(client.Secret)) != 1 {
 		return nil, errClientSecret
 	}
+	c.Set(ctxCORSClient, client)
 	return client, nil
 }
 

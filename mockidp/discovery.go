@@ -61,22 +61,42 @@ var claimsSupported = []string{
 // newDiscovery builds the discovery document for an issuer.
 func newDiscovery(issuer string) *discoveryDocument {
 	oidc := issuer + "/protocol/openid-connect"
+	clientAuth := []string{"client_secret_basic", "client_secret_post"}
 	return &discoveryDocument{
-		Issuer:           issuer,
-		TokenEndpoint:    oidc + "/token",
-		UserinfoEndpoint: oidc + "/userinfo",
-		JWKSURI:          oidc + "/certs",
+		Issuer:                issuer,
+		AuthorizationEndpoint: oidc + "/auth",
+		TokenEndpoint:         oidc + "/token",
+		IntrospectionEndpoint: oidc + "/token/introspect",
+		UserinfoEndpoint:      oidc + "/userinfo",
+		EndSessionEndpoint:    oidc + "/logout",
+		JWKSURI:               oidc + "/certs",
 		// Keycloak 24 and later sort grant types alphabetically.
-		GrantTypesSupported:               []string{"client_credentials", "password", "refresh_token"},
-		ResponseTypesSupported:            []string{},
-		SubjectTypesSupported:             []string{"public"},
-		IDTokenSigningAlgValuesSupported:  []string{"RS256"},
-		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
-		ClaimsSupported:                   claimsSupported,
-		ClaimTypesSupported:               []string{"normal"},
-		ScopesSupported:                   scopesSupported,
+		GrantTypesSupported: []string{"authorization_code", "client_credentials", "implicit", "password", "refresh_token"},
+		ACRValuesSupported:  []string{"0", "1"},
+		ResponseTypesSupported: []string{
+			"code", "none", "id_token", "token", "id_token token", "code id_token", "code token", "code id_token token",
+		},
+		SubjectTypesSupported: []string{"public"},
+		// Keycloak 26 also lists consent; the emulator has no consent
+		// screen, so it lists only the prompts it honours.
+		PromptValuesSupported:                  []string{"none", "login"},
+		IDTokenSigningAlgValuesSupported:       []string{"RS256"},
+		ResponseModesSupported:                 []string{"query", "fragment", "form_post"},
+		TokenEndpointAuthMethodsSupported:      clientAuth,
+		IntrospectionEndpointAuthMethods:       clientAuth,
+		ClaimsSupported:                        claimsSupported,
+		ClaimTypesSupported:                    []string{"normal"},
+		ScopesSupported:                        scopesSupported,
+		CodeChallengeMethodsSupported:          []string{"plain", "S256"},
+		RevocationEndpoint:                     oidc + "/revoke",
+		RevocationEndpointAuthMethods:          clientAuth,
+		BackchannelLogoutSupported:             boolPtr(true),
+		BackchannelLogoutSessionSupported:      boolPtr(true),
+		AuthorizationResponseISSParamSupported: boolPtr(true),
 	}
 }
+
+func boolPtr(b bool) *bool { return &b }
 
 // documentCache holds serialised per-issuer documents, so that the hot
 // discovery path marshals nothing.

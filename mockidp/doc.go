@@ -1,8 +1,10 @@
 // Package mockidp emulates the per-realm OpenID Connect endpoints of
-// Keycloak 26: discovery, JWKS, the token endpoint, userinfo and the health
-// endpoints, at Keycloak's paths and with Keycloak's token claims, error
-// bodies and headers, so that code written against Keycloak works against it
-// unchanged.
+// Keycloak 26: discovery, JWKS, the token endpoint, userinfo, the health
+// endpoints, and the browser flows: the authorization endpoint with its
+// login page and SSO cookies, RP-initiated and back-channel logout,
+// introspection and revocation. Paths, token claims, error bodies, page
+// texts and headers are Keycloak's, so that code written against Keycloak
+// works against it unchanged.
 //
 // A Server is an http.Handler. Realms are loaded from Keycloak's realm-export
 // JSON, the format of `kc.sh export` and `kc.sh import`, and the embedded demo
@@ -17,5 +19,7 @@
 // would fail validation in the other.
 //
 // References: OpenID Connect Core 1.0, OpenID Connect Discovery 1.0,
-// RFC 6749, RFC 6750, RFC 7517, RFC 8414.
+// OpenID Connect RP-Initiated Logout 1.0, OpenID Connect Back-Channel
+// Logout 1.0, RFC 6749, RFC 6750, RFC 7009, RFC 7517, RFC 7636, RFC 7662,
+// RFC 8414, RFC 9207.
 package mockidp

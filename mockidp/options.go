@@ -2,6 +2,7 @@ package mockidp
 
 import (
 	"log/slog"
+	"net/http"
 	"strings"
 
 	"github.com/smartmate/smartmate-mock/clock"
@@ -28,6 +29,7 @@ type config struct {
 	maxBodyBytes    int64
 	realmKeys       map[string]realmKeyPair // keys that replace a realm file's, by realm name
 	rpFaults        []clientFault
+	httpClient      *http.Client // sends back-channel logouts
 }
 
 // WithFrontendURL sets the base URL that issuers and endpoint URLs start

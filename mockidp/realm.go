@@ -10,8 +10,9 @@ import (
 // never change after loading, and its keys and sessions, which have their
 // own locks.
 type Realm struct {
-	Name    string
-	Enabled bool
+	Name        string
+	DisplayName string
+	Enabled     bool
 
 	AccessTokenLifespan  time.Duration
 	AccessCodeLifespan   time.Duration
@@ -33,6 +34,7 @@ type Realm struct {
 
 	keys     *realmKeys
 	sessions *sessionStore
+	browser  *browserState
 }
 
 // Client is a registered client with Keycloak's settings.

@@ -111,6 +111,7 @@ func (im *importer) realm(data []byte) (*Realm, error) {
 	}
 	r := &Realm{
 		Name:                 rep.Realm,
+		DisplayName:          rep.DisplayName,
 		Enabled:              boolOr(rep.Enabled, true),
 		AccessTokenLifespan:  seconds(rep.AccessTokenLifespan, 300),
 		AccessCodeLifespan:   seconds(rep.AccessCodeLifespan, 60),

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -40,6 +39,9 @@ func New(opts ...Option) (*Server, error) {
 	cfg := config{clock: clock.System{}, maxBodyBytes: 64 << 10}
 	for _, opt := range opts {
 		opt(&cfg)
+	}
+	if cfg.httpClient == nil {
+		cfg.httpClient = &http.Client{Timeout: backchannelTimeout}
 	}
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
@@ -97,6 +99,7 @@ func (s *Server) loadRealms() error {
 		}
 		origin[r.Name] = src.file
 		r.sessions = newSessionStore()
+		r.browser = newBrowserState()
 		s.realms[r.Name] = r
 	}
 	return nil
@@ -254,6 +257,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 		s.writeErrorPage(c, page)
 		return
 	}
+	var redirect *authErrorRedirect
+	if errors.As(err, &redirect) {
+		if werr := s.writeAuthErrorRedirect(c, redirect); werr != nil {
+			s.log.Debug("writing error redirect failed", "error", werr)
+		}
+		return
+	}
 	if werr := protocol.WriteError(c.Response(), pe); werr != nil {
 		s.log.Debug("writing error response failed", "error", werr)
 	}
@@ -320,14 +330,6 @@ func (p *errorPage) Unwrap() error {
 	return protocol.New(protocol.ErrInvalidRequest, p.message).WithStatus(p.status)
 }
 
-// writeErrorPage is replaced by the login page renderer; until then the
-// message is sent as plain text.
-func (s *Server) writeErrorPage(c echo.Context, p *errorPage) {
-	c.Response().Header().Set("Content-Type", "text/plain; charset=utf-8")
-	c.Response().WriteHeader(p.status)
-	_, _ = io.WriteString(c.Response(), "We are sorry...\n"+p.message+"\n")
-}
-
 func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
@@ -342,6 +344,7 @@ func (s *Server) routes() *echo.Echo {
 		e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, base+"/") })
 	}
 	e.GET(base+"/", s.handleWelcome)
+	e.GET(base+cssPath, s.handleLoginCSS)
 
 	realm := e.Group(base + "/realms/:realm")
 	realm.GET("", s.withRealm(s.handleRealmInfo))
@@ -349,9 +352,10 @@ func (s *Server) routes() *echo.Echo {
 	realm.GET("/.well-known/oauth-authorization-server", s.withRealm(s.handleDiscovery))
 	oidc := realm.Group("/protocol/openid-connect")
 	oidc.GET("/certs", s.withRealm(s.handleJWKS))
-	oidc.POST("/token", s.withRealm(s.handleToken))
-	oidc.GET("/userinfo", s.withRealm(s.handleUserinfo))
-	oidc.POST("/userinfo", s.withRealm(s.handleUserinfo))
+	oidc.POST("/token", s.withRealm(s.cors(s.handleToken)))
+	oidc.GET("/userinfo", s.withRealm(s.cors(s.handleUserinfo)))
+	oidc.POST("/userinfo", s.withRealm(s.cors(s.handleUserinfo)))
+	s.browserRoutes(realm, oidc)
 	s.testingRoutes(realm)
 	return e
 }

@@ -10,16 +10,57 @@ import (
 // userSession is a Keycloak user session: one sign-in of one user, shared
 // by the clients that obtained tokens through it.
 type userSession struct {
-	id       string
-	userID   string
-	started  time.Time
-	authTime time.Time
-	offline  bool
+	id      string
+	userID  string
+	started time.Time
+	offline bool
 
 	mu         sync.Mutex
+	authTime   time.Time       // guarded by mu; moves on re-authentication
 	lastAccess time.Time       // guarded by mu
 	clients    map[string]bool // clientIds with tokens; guarded by mu
 	ended      bool            // guarded by mu
+}
+
+// authenticatedAt returns when the user last entered credentials, the
+// auth_time claim.
+func (s *userSession) authenticatedAt() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.authTime
+}
+
+// reauthenticated records that the user entered credentials again at now,
+// as for prompt=login or an exceeded max_age.
+func (s *userSession) reauthenticated(now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.authTime = now
+	s.lastAccess = now
+}
+
+// hasClient reports whether clientID obtained tokens through the session
+// and was not signed out of it since.
+func (s *userSession) hasClient(clientID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.clients[clientID]
+}
+
+// detachClient signs clientID out of the session, as revoking its refresh
+// token does, and returns the number of clients left.
+func (s *userSession) detachClient(clientID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.clients, clientID)
+	return len(s.clients)
+}
+
+// clientIDs returns the clients that obtained tokens through the session.
+func (s *userSession) clientIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return sortedKeys(s.clients)
 }
 
 // touch records activity for clientID and reports whether the session was

@@ -66,6 +66,7 @@ type grantHandler func(c *realmContext, client *Client, f form) (*tokenResponse,
 
 func (s *Server) grants() map[string]grantHandler {
 	return map[string]grantHandler{
+		protocol.GrantAuthorizationCode: s.grantAuthorizationCode,
 		protocol.GrantClientCredentials: s.grantClientCredentials,
 		protocol.GrantPassword:          s.grantPassword,
 		protocol.GrantRefreshToken:      s.grantRefreshToken,

@@ -13,6 +13,7 @@ var (
 	errSessionInactive = protocol.New(protocol.ErrInvalidGrant, "Session not active")
 	errStaleToken      = protocol.New(protocol.ErrInvalidGrant, "Stale token")
 	errUserDisabled    = protocol.New(protocol.ErrInvalidGrant, "User disabled")
+	errSessionNoClient = protocol.New(protocol.ErrInvalidGrant, "Session doesn't have required client")
 )
 
 // grantRefreshToken issues new tokens for a refresh token of the same
@@ -75,6 +76,11 @@ func (s *Server) checkRefreshToken(c *realmContext, client *Client, raw string, 
 	session, ok := c.realm.sessions.get(rt.Sid)
 	if !ok || session.userID != user.ID || !session.active(now, c.realm.SSOSessionIdle, c.realm.SSOSessionMax) {
 		return nil, nil, nil, errSessionInactive
+	}
+	if !session.hasClient(client.ClientID) {
+		// The client's refresh token was revoked, which signs the client
+		// out of the session.
+		return nil, nil, nil, errSessionNoClient
 	}
 	return rt, user, session, nil
 }

@@ -32,7 +32,7 @@ func (s *Server) handleUserinfo(c *realmContext) error {
 		return challenge("Token verification failed")
 	}
 	now := s.clock.Now()
-	if claims.expired(now) {
+	if claims.expired(now) || c.realm.browser.isRevoked(claims.JTI, now) {
 		return challenge("Token verification failed")
 	}
 	c.Set(ctxClientID, claims.Azp)
@@ -43,6 +43,7 @@ func (s *Server) handleUserinfo(c *realmContext) error {
 	if !client.Enabled {
 		return challenge("Client disabled")
 	}
+	c.Set(ctxCORSClient, client)
 	user, ok := c.realm.UserByID(claims.Sub)
 	if !ok {
 		return challenge("User not found")
@@ -52,7 +53,7 @@ func (s *Server) handleUserinfo(c *realmContext) error {
 	}
 	if claims.Sid != "" {
 		session, ok := c.realm.sessions.get(claims.Sid)
-		if !ok || !session.active(now, c.realm.SSOSessionIdle, c.realm.SSOSessionMax) {
+		if !ok || !session.active(now, c.realm.SSOSessionIdle, c.realm.SSOSessionMax) || !session.hasClient(client.ClientID) {
 			return challenge("User session not found or doesn't have client attached on it")
 		}
 	}

@@ -36,19 +36,25 @@ var (
 // HMAC key and returns its claims. Expiry is the caller's decision, since
 // Keycloak 26's logout accepts expired refresh tokens.
 func verifyRefresh(m *keyMaterial, raw string) (*tokenClaims, error) {
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.HS512, jose.HS256})
+	payload, err := verifyHMACPayload(m, raw)
 	if err != nil {
-		return nil, errTokenMalformed
-	}
-	payload, err := jws.Verify(m.hmacKey)
-	if err != nil {
-		return nil, errTokenSignature
+		return nil, err
 	}
 	return decodeClaims(payload)
 }
 
 // verifySigned checks an RS256 token against the realm's published keys.
 func verifySigned(m *keyMaterial, raw string) (*tokenClaims, error) {
+	payload, err := verifySignedPayload(m, raw)
+	if err != nil {
+		return nil, err
+	}
+	return decodeClaims(payload)
+}
+
+// verifySignedPayload checks an RS256 token against the realm's published
+// keys and returns its payload.
+func verifySignedPayload(m *keyMaterial, raw string) ([]byte, error) {
 	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		return nil, errTokenMalformed
@@ -62,10 +68,24 @@ func verifySigned(m *keyMaterial, raw string) (*tokenClaims, error) {
 			continue
 		}
 		if payload, err := jws.Verify(&k.private.PublicKey); err == nil {
-			return decodeClaims(payload)
+			return payload, nil
 		}
 	}
 	return nil, errTokenSignature
+}
+
+// verifyHMACPayload checks an HS512 token, such as a refresh token, with
+// the realm's HMAC key and returns its payload.
+func verifyHMACPayload(m *keyMaterial, raw string) ([]byte, error) {
+	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.HS512, jose.HS256})
+	if err != nil {
+		return nil, errTokenMalformed
+	}
+	payload, err := jws.Verify(m.hmacKey)
+	if err != nil {
+		return nil, errTokenSignature
+	}
+	return payload, nil
 }
 
 func decodeClaims(payload []byte) (*tokenClaims, error) {
