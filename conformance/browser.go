@@ -158,9 +158,9 @@ func (b *Browser) Submit(l *Landing, form *Form, extra url.Values, button string
 // land interprets a response as the end of a navigation.
 func (b *Browser) land(r *Response) *Landing {
 	l := &Landing{Response: r}
-	if r.IsRedirect() {
-		l.Redirect = r.Location()
-		l.Params = l.Redirect.Query()
+	if loc := r.Location(); r.IsRedirect() && loc != nil {
+		l.Redirect = loc
+		l.Params = loc.Query()
 		if l.Redirect.Fragment != "" {
 			if frag, err := url.ParseQuery(l.Redirect.Fragment); err == nil {
 				for k, vs := range frag {
