@@ -212,7 +212,12 @@ func (b *Browser) Continue(l *Landing, user *User) *Landing {
 // Login submits the login form with the user's credentials.
 func (b *Browser) Login(l *Landing, form *Form, user User) *Landing {
 	fields := url.Values{}
-	fields.Set(form.usernameField(), user.Username)
+	if name := form.usernameField(); name != "" {
+		fields.Set(name, user.Username)
+	}
+	if len(form.PasswordFields) == 0 {
+		b.c.Fatalf("the login form has no password field")
+	}
 	fields.Set(form.PasswordFields[0], user.Password)
 	button := ""
 	if _, ok := form.Buttons["login"]; ok {

@@ -56,8 +56,10 @@ type Page struct {
 	Forms []*Form
 }
 
-// LoginForm returns Keycloak's kc-form-login, else the first login form, else
-// nil.
+// LoginForm returns Keycloak's kc-form-login, else the first form with a
+// user name and a password field, else the first form with a password
+// field, else nil. The last case covers re-authentication pages: Keycloak
+// 26 hides the user name field when it asks a known user to log in again.
 func (p *Page) LoginForm() *Form {
 	for _, f := range p.Forms {
 		if f.ID == "kc-form-login" {
@@ -66,6 +68,11 @@ func (p *Page) LoginForm() *Form {
 	}
 	for _, f := range p.Forms {
 		if f.IsLogin() {
+			return f
+		}
+	}
+	for _, f := range p.Forms {
+		if len(f.PasswordFields) > 0 {
 			return f
 		}
 	}

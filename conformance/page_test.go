@@ -129,3 +129,20 @@ func TestConsentFormKinds(t *testing.T) {
 		})
 	}
 }
+
+func TestLoginFormPasswordOnly(t *testing.T) {
+	t.Parallel()
+	// Keycloak 26 hides the user name field when a known user must log in
+	// again (prompt=login, max_age).
+	body := `<p>Please re-authenticate to continue.</p>
+		<form action="/realms/demo/login-actions/authenticate?session_code=a" method="post">
+		<input type="password" name="password"><input type="hidden" name="credentialId">
+		<button type="submit" name="login">Sign In</button></form>`
+	f := ParsePage([]byte(body)).LoginForm()
+	if f == nil {
+		t.Fatal("LoginForm() = nil")
+	}
+	if got := f.usernameField(); got != "" {
+		t.Errorf("usernameField() = %q, want empty", got)
+	}
+}

@@ -74,9 +74,10 @@ type pageState struct {
 	Consent  string `json:"consent"`
 }
 
-// inspectScript finds a login form (a password field with a user name field
-// named username, login or email, or the first text field) or a consent
-// form (Keycloak's accept button, oidc-provider's hidden prompt=consent).
+// inspectScript finds a login form (a password field, with a user name
+// field named username, login or email, or the first text field, when the
+// form has one) or a consent form (Keycloak's accept button,
+// oidc-provider's hidden prompt=consent).
 const inspectScript = `(() => {
 	const out = {login: false, user: "", password: "", consent: ""};
 	const pw = document.querySelector("form input[type=password]");
@@ -87,7 +88,9 @@ const inspectScript = `(() => {
 			if (u) break;
 		}
 		if (!u) u = pw.form.querySelector("input[type=text], input[type=email], input:not([type])");
-		if (u) { out.login = true; out.user = u.name; out.password = pw.name; }
+		out.login = true;
+		out.user = u ? u.name : "";
+		out.password = pw.name;
 		return out;
 	}
 	if (document.querySelector("form [name=accept]")) out.consent = "accept";
@@ -144,16 +147,21 @@ func (d *Driver) Login(ctx context.Context, req conformance.LoginRequest) (*conf
 		var action chromedp.Action[chromedp.Void]
 		switch {
 		case state.Login && !loggedIn:
-			if !fieldName.MatchString(state.User) || !fieldName.MatchString(state.Password) {
+			if (state.User != "" && !fieldName.MatchString(state.User)) || !fieldName.MatchString(state.Password) {
 				return nil, fmt.Errorf("chromium: unusable login field names %q and %q", state.User, state.Password)
 			}
-			logf("  chromium: fill in %s and %s and submit", state.User, state.Password)
+			logf("  chromium: fill in the login form and submit it")
 			form := "form:has(input[type=password]) "
-			action = chromedp.Steps(
-				chromedp.SetValue(chromedp.CSS(form+"input[name='"+state.User+"']"), req.User.Username),
+			var steps []chromedp.Action[chromedp.Void]
+			// A re-authentication page may show no user name field.
+			if state.User != "" {
+				steps = append(steps, chromedp.SetValue(chromedp.CSS(form+"input[name='"+state.User+"']"), req.User.Username))
+			}
+			steps = append(steps,
 				chromedp.SetValue(chromedp.CSS(form+"input[name='"+state.Password+"']"), req.User.Password),
 				chromedp.Click(chromedp.CSS(form+"[type=submit]")),
 			)
+			action = chromedp.Steps(steps...)
 			loggedIn = true
 		case state.Consent == "accept":
 			logf("  chromium: grant consent with the accept button")
