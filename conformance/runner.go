@@ -83,8 +83,9 @@ func SelectChecks(target Target, opts Options) []*Check {
 
 // Execute runs the selected checks against target one after another. It
 // returns an error wrapping ErrConnection when the discovery document
-// cannot be fetched at all, and an error for an invalid target. A provider
-// that responds wrongly gets failed checks instead.
+// cannot be fetched at all, an error for an invalid target, and the partial
+// report with an error when ctx ends. A provider that responds wrongly gets
+// failed checks instead.
 func Execute(ctx context.Context, target Target, opts Options) (*Report, error) {
 	if err := target.Validate(); err != nil {
 		return nil, err
@@ -99,6 +100,9 @@ func Execute(ctx context.Context, target Target, opts Options) (*Report, error) 
 	}
 	report := &Report{Target: target, Profiles: profiles, Started: time.Now()}
 	for _, check := range SelectChecks(target, opts) {
+		if err := ctx.Err(); err != nil {
+			return report, fmt.Errorf("conformance: run interrupted after %d checks: %w", len(report.Results), err)
+		}
 		if opts.Started != nil {
 			opts.Started(check)
 		}

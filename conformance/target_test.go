@@ -1,6 +1,10 @@
 package conformance
 
 import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -131,5 +135,31 @@ func TestVerdictSeverity(t *testing.T) {
 				t.Errorf("Status = %s, want %s", res.Status, tt.want)
 			}
 		})
+	}
+}
+
+func TestExecuteStopsWhenCanceled(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"issuer":"x"}`))
+	}))
+	t.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(t.Context())
+	tg := DefaultTarget()
+	tg.Issuer = srv.URL
+	calls := 0
+	report, err := Execute(ctx, tg, Options{
+		Profiles: []Profile{ProfileOIDC},
+		Finished: func(Result) {
+			calls++
+			cancel()
+		},
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Execute() error = %v, want context.Canceled", err)
+	}
+	if calls != 1 || len(report.Results) != 1 {
+		t.Errorf("ran %d checks (%d results), want 1", calls, len(report.Results))
 	}
 }
