@@ -60,7 +60,7 @@ type Check struct {
 	// ID names the check. Checks that mirror an OpenID Foundation test
 	// module use the module's name, such as "oidcc-server".
 	ID string
-	// Title says in one line what the check expects.
+	// Title is a one-line summary of what the check expects.
 	Title string
 	// Spec is the specification section enforced, such as
 	// "OpenID Connect Core 1.0 section 3.1.2.1".

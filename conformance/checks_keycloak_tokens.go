@@ -14,8 +14,8 @@ import (
 const tokenSkew = 5 * time.Minute
 
 // checkKeycloakAccessToken verifies an access token as a Keycloak 26
-// resource server would and checks the layout Keycloak gives it: a JWS
-// with typ JWT, a kid and RS256 (the realm default), and the claims iss,
+// resource server would and checks the layout Keycloak gives it. The header
+// has typ JWT, a kid and RS256 (the realm default). The claims have iss,
 // typ Bearer, azp, sub, and an exp and iat that are plausible now.
 func checkKeycloakAccessToken(c *C, raw, clientID string) map[string]any {
 	typ, h, claims := accessTokenJWT(c, raw)
@@ -50,8 +50,8 @@ func checkKeycloakAccessToken(c *C, raw, clientID string) map[string]any {
 }
 
 // checkKeycloakRefreshToken checks Keycloak 24+'s refresh token layout: an
-// HS512 JWS with typ Refresh and aud equal to the issuer. Nobody outside
-// Keycloak can verify the HMAC, so only the layout is checked.
+// HS512 JWS with typ Refresh and aud equal to the issuer. The HMAC key
+// never leaves Keycloak, so only the layout is checked.
 func checkKeycloakRefreshToken(c *C, raw, clientID string) {
 	h, claims, err := decodeClaims(raw)
 	if err != nil {

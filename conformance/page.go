@@ -58,8 +58,10 @@ type Page struct {
 
 // LoginForm returns Keycloak's kc-form-login, else the first form with a
 // user name and a password field, else the first form with a password
-// field, else nil. The last case covers re-authentication pages: Keycloak
-// 26 hides the user name field when it asks a known user to log in again.
+// field, else nil. The last case covers re-authentication pages, which may
+// show no user name field. NOTE: Keycloak 26's login theme is believed to
+// hide that field when a known user logs in again; not checked against a
+// running Keycloak.
 func (p *Page) LoginForm() *Form {
 	for _, f := range p.Forms {
 		if f.ID == "kc-form-login" {

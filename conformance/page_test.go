@@ -132,8 +132,8 @@ func TestConsentFormKinds(t *testing.T) {
 
 func TestLoginFormPasswordOnly(t *testing.T) {
 	t.Parallel()
-	// Keycloak 26 hides the user name field when a known user must log in
-	// again (prompt=login, max_age).
+	// A re-authentication page (prompt=login, max_age) may show no user
+	// name field.
 	body := `<p>Please re-authenticate to continue.</p>
 		<form action="/realms/demo/login-actions/authenticate?session_code=a" method="post">
 		<input type="password" name="password"><input type="hidden" name="credentialId">
