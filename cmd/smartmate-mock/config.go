@@ -73,7 +73,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 
 	if err := fs.Parse(normalizeArgs(args)); err != nil {
-		return nil, err
+		// The flag package has already printed the error and the usage.
+		return nil, &reportedError{err}
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -183,3 +184,9 @@ func realmFiles(paths []string, optionalDir string) (files, skipped []string, er
 	}
 	return files, skipped, nil
 }
+
+// reportedError is an error that has already been shown to the user.
+type reportedError struct{ err error }
+
+func (e *reportedError) Error() string { return e.err.Error() }
+func (e *reportedError) Unwrap() error { return e.err }
