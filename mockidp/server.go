@@ -47,7 +47,7 @@ func New(opts ...Option) (*Server, error) {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.frontendURL == "" {
-		cfg.frontendURL = "http://localhost:8080" + cfg.relativePath
+		cfg.frontendURL = "http://127.0.0.1:8080" + cfg.relativePath
 	}
 	s := &Server{cfg: cfg, realms: map[string]*Realm{}, clock: cfg.clock, log: cfg.logger}
 	if err := s.loadRealms(); err != nil {

@@ -143,8 +143,10 @@ func (o *options) frontendURL(port int) (string, error) {
 	host := o.hostname
 	if host == "" {
 		host = o.httpHost
+		// On all interfaces, the issuer names the IPv4 loopback address,
+		// which every local client reaches without a name lookup.
 		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-			host = "localhost"
+			host = "127.0.0.1"
 		}
 	}
 	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
