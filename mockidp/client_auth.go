@@ -54,12 +54,13 @@ func clientCredentials(c *realmContext, f form) (id, secret string, fromHeader b
 	if header != "" {
 		scheme, value, _ := strings.Cut(header, " ")
 		if strings.EqualFold(scheme, "Basic") {
-			id, secret, ok := parseBasic(strings.TrimSpace(value))
-			if !ok {
-				return "", "", false, protocol.New(protocol.ErrInvalidRequest, "Invalid Basic authorization header").WithStatus(http.StatusBadRequest)
+			if id, secret, ok := parseBasic(strings.TrimSpace(value)); ok {
+				return id, secret, true, nil
 			}
-			return id, secret, true, nil
 		}
+		// Keycloak 26 treats a header that is not Basic, or a Basic value
+		// that does not parse, as absent when the form names the client,
+		// and challenges otherwise.
 		if f.get("client_id") == "" {
 			return "", "", false, &basicChallenge{realm: c.realm.Name}
 		}

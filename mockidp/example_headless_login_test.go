@@ -58,7 +58,10 @@ func Example_headlessLogin() {
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	m := regexp.MustCompile(`id="kc-form-login" method="post" action="([^"]+)"`).FindSubmatch(page)
+	// Keycloak's themes order the form's attributes differently, so the
+	// form tag is found first and its action read from it.
+	formTag := regexp.MustCompile(`<form[^>]*\bid="kc-form-login"[^>]*>`).Find(page)
+	m := regexp.MustCompile(`\baction="([^"]+)"`).FindSubmatch(formTag)
 	if m == nil {
 		log.Fatal("no login form")
 	}

@@ -128,7 +128,7 @@ func (s *Server) handleLoginAction(c *realmContext) error {
 		return &errorPage{status: http.StatusBadRequest, message: "Invalid Request", cause: protocol.AsError(err)}
 	}
 	username := strings.TrimSpace(f.get("username"))
-	user, ok := c.realm.User(username)
+	user, ok := c.realm.LoginUser(username)
 	if !ok || username == "" || user.ServiceAccountOf != "" || user.password == nil || !user.password.verify(f.get("password")) {
 		s.log.Warn("login rejected", "realm", c.realm.Name, "client_id", req.clientID, "reason", "invalid credentials")
 		return s.renderLogin(c, req, username, msgInvalidUser, "", "")

@@ -36,7 +36,7 @@ type config struct {
 // with, like Keycloak's --hostname given as a full URL. It includes the
 // relative path when the server is reached under one, for example
 // "https://sso.example.test/auth". The default is
-// "http://localhost:8080" followed by the relative path.
+// "http://127.0.0.1:8080" followed by the relative path.
 func WithFrontendURL(u string) Option {
 	return func(c *config) { c.frontendURL = strings.TrimSuffix(u, "/") }
 }

@@ -23,11 +23,13 @@ type Realm struct {
 	RefreshTokenMaxReuse int
 	NotBefore            int64
 	Attributes           map[string]string
+	LoginWithEmail       bool
 
 	clients     map[string]*Client // by clientId
 	clientOrder []string
 	users       map[string]*User // by lower-cased username
 	usersByID   map[string]*User
+	usersByMail map[string]*User // by lower-cased e-mail; ambiguous addresses left out
 	realmRoles  map[string]*Role
 	clientRoles map[string]map[string]*Role // clientId → role name → role
 	defaultRole *Role
@@ -108,6 +110,20 @@ func (r *Realm) Client(clientID string) (*Client, bool) {
 func (r *Realm) User(username string) (*User, bool) {
 	u, ok := r.users[strings.ToLower(username)]
 	return u, ok
+}
+
+// LoginUser finds the user that a login name identifies: the username,
+// or, when the realm allows login with e-mail as Keycloak 26 realms do by
+// default, an e-mail address that exactly one user has.
+func (r *Realm) LoginUser(name string) (*User, bool) {
+	if u, ok := r.User(name); ok {
+		return u, true
+	}
+	if !r.LoginWithEmail || !strings.Contains(name, "@") {
+		return nil, false
+	}
+	u, ok := r.usersByMail[strings.ToLower(name)]
+	return u, ok && u != nil
 }
 
 // UserByID returns the user with the given id (the "sub" of its tokens).

@@ -121,10 +121,12 @@ func (im *importer) realm(data []byte) (*Realm, error) {
 		RevokeRefreshToken:   boolOr(rep.RevokeRefreshToken, false),
 		RefreshTokenMaxReuse: int(int64Or(rep.RefreshTokenMaxReuse, 0)),
 		NotBefore:            int64Or(rep.NotBefore, 0),
+		LoginWithEmail:       boolOr(rep.LoginWithEmailAllowed, true),
 		Attributes:           rep.Attributes,
 		clients:              map[string]*Client{},
 		users:                map[string]*User{},
 		usersByID:            map[string]*User{},
+		usersByMail:          map[string]*User{},
 		realmRoles:           map[string]*Role{},
 		clientRoles:          map[string]map[string]*Role{},
 	}
@@ -454,6 +456,15 @@ func (im *importer) user(r *Realm, path string, raw json.RawMessage) error {
 	}
 	r.users[key] = u
 	r.usersByID[u.ID] = u
+	if mail := strings.ToLower(u.Email); mail != "" {
+		if _, taken := r.usersByMail[mail]; taken {
+			// A nil entry marks an address that two users share, which
+			// then identifies nobody.
+			r.usersByMail[mail] = nil
+		} else {
+			r.usersByMail[mail] = u
+		}
+	}
 	return nil
 }
 

@@ -23,6 +23,7 @@ type realmRep struct {
 	OfflineSessionIdleTimeout *int64                       `json:"offlineSessionIdleTimeout"`
 	RevokeRefreshToken        *bool                        `json:"revokeRefreshToken"`
 	RefreshTokenMaxReuse      *int64                       `json:"refreshTokenMaxReuse"`
+	LoginWithEmailAllowed     *bool                        `json:"loginWithEmailAllowed"`
 	DefaultSignatureAlgorithm string                       `json:"defaultSignatureAlgorithm"`
 	NotBefore                 *int64                       `json:"notBefore"`
 	Roles                     *rolesRep                    `json:"roles"`
@@ -48,7 +49,7 @@ var (
 		"clientOfflineSessionIdleTimeout": true, "clientOfflineSessionMaxLifespan": true,
 		"ssoSessionIdleTimeoutRememberMe": true, "ssoSessionMaxLifespanRememberMe": true,
 		"registrationAllowed": true, "registrationEmailAsUsername": true, "rememberMe": true,
-		"verifyEmail": true, "loginWithEmailAllowed": true, "duplicateEmailsAllowed": true,
+		"verifyEmail": true, "duplicateEmailsAllowed": true,
 		"resetPasswordAllowed": true, "editUsernameAllowed": true, "bruteForceProtected": true,
 		"permanentLockout": true, "maxFailureWaitSeconds": true, "minimumQuickLoginWaitSeconds": true,
 		"waitIncrementSeconds": true, "quickLoginCheckMilliSeconds": true, "maxDeltaTimeSeconds": true,

@@ -47,7 +47,7 @@ func New(opts ...Option) (*Server, error) {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.frontendURL == "" {
-		cfg.frontendURL = "http://localhost:8080" + cfg.relativePath
+		cfg.frontendURL = "http://127.0.0.1:8080" + cfg.relativePath
 	}
 	s := &Server{cfg: cfg, realms: map[string]*Realm{}, clock: cfg.clock, log: cfg.logger}
 	if err := s.loadRealms(); err != nil {
@@ -215,6 +215,7 @@ const (
 var (
 	errRealmNotFound = &protocol.Error{Code: "Realm does not exist", Description: keycloakLogHint, Status: http.StatusNotFound}
 	errNoResource    = &protocol.Error{Code: "Unable to find matching target resource method", Description: keycloakLogHint, Status: http.StatusNotFound}
+	errNoProtocol    = &protocol.Error{Code: "Protocol not found", Description: keycloakLogHint, Status: http.StatusNotFound}
 	errNoMethod      = &protocol.Error{Code: "HTTP 405 Method Not Allowed", Description: keycloakLogHint, Status: http.StatusMethodNotAllowed}
 )
 
@@ -277,8 +278,8 @@ func (s *Server) logRejected(c echo.Context, pe *protocol.Error) {
 	realm, _ := c.Get(ctxRealm).(string)
 	clientID, _ := c.Get(ctxClientID).(string)
 	s.log.Log(c.Request().Context(), level, "request rejected",
-		"method", c.Request().Method, "path", c.Request().URL.Path,
-		"realm", realm, "client_id", clientID, "status", pe.HTTPStatus(), "error", pe)
+		"method", c.Request().Method, "path", truncate(c.Request().URL.Path),
+		"realm", truncate(realm), "client_id", truncate(clientID), "status", pe.HTTPStatus(), "error", pe)
 }
 
 // bearerChallenge is an error answered with a WWW-Authenticate Bearer
@@ -357,6 +358,10 @@ func (s *Server) routes() *echo.Echo {
 	oidc.POST("/userinfo", s.withRealm(s.cors(s.handleUserinfo)))
 	s.browserRoutes(realm, oidc)
 	s.testingRoutes(realm)
+	realm.RouteNotFound("/protocol/:protocol/*", s.withRealm(s.handleUnknownProtocol))
+	realm.HEAD("/.well-known/openid-configuration", s.withRealm(s.handleDiscovery))
+	realm.HEAD("/.well-known/oauth-authorization-server", s.withRealm(s.handleDiscovery))
+	oidc.HEAD("/certs", s.withRealm(s.handleJWKS))
 	return e
 }
 
@@ -412,4 +417,32 @@ func (s *Server) handleRealmInfo(c *realmContext) error {
 		AccountService:  c.issuer + "/account",
 		TokensNotBefore: c.realm.NotBefore,
 	})
+}
+
+// truncate shortens a request value for the log, so that a client cannot
+// write megabytes into it with one long parameter.
+func truncate(v string) string {
+	const maxLen = 256
+	if len(v) <= maxLen {
+		return v
+	}
+	return v[:maxLen] + "…(truncated)"
+}
+
+// handleUnknownProtocol responds to paths below /protocol/ that no route
+// serves: Keycloak 26 knows only openid-connect (and SAML, which the
+// emulator does not serve).
+func (s *Server) handleUnknownProtocol(c *realmContext) error {
+	if c.Param("protocol") != "openid-connect" {
+		return errNoProtocol
+	}
+	// A path that another method serves gets 405, as Keycloak's router
+	// answers it; echo sends such requests here because of this route.
+	suffix := strings.TrimPrefix(c.Request().URL.Path, s.cfg.relativePath+"/realms/"+c.realm.Name)
+	for _, r := range s.echo.Routes() {
+		if r.Path == s.cfg.relativePath+"/realms/:realm"+suffix {
+			return errNoMethod
+		}
+	}
+	return errNoResource
 }

@@ -44,7 +44,7 @@ var errInvalidUserCredentials = protocol.New(protocol.ErrInvalidGrant, "Invalid 
 // matches. Unknown users and wrong passwords fail alike, so the response
 // tells an attacker nothing about which usernames exist.
 func checkUserCredentials(r *Realm, username, password string) (*User, error) {
-	user, ok := r.User(username)
+	user, ok := r.LoginUser(username)
 	if !ok || user.ServiceAccountOf != "" || user.password == nil || !user.password.verify(password) {
 		return nil, errInvalidUserCredentials
 	}

@@ -1,6 +1,8 @@
 package mockidp
 
 import (
+	"strings"
+
 	"github.com/smartmate/smartmate-mock/protocol"
 )
 
@@ -31,6 +33,19 @@ func (s *Server) grantRefreshToken(c *realmContext, client *Client, f form) (*to
 	scope, err := grantScopes(client, rt.Scope)
 	if err != nil {
 		return nil, errRefreshInvalid.WithCause(err)
+	}
+	if requested := f.get("scope"); requested != "" {
+		// Keycloak 26 lets a refresh narrow the scopes, never widen them
+		// (RFC 6749 section 6).
+		granted := strings.Fields(rt.Scope)
+		for _, name := range strings.Fields(requested) {
+			if !contains(granted, name) {
+				return nil, protocol.Errorf(protocol.ErrInvalidScope, "Invalid scopes: %s", requested)
+			}
+		}
+		if scope, err = grantScopes(client, requested); err != nil {
+			return nil, err
+		}
 	}
 	if !session.touch(client.ClientID, now, c.realm.SSOSessionIdle, c.realm.SSOSessionMax) {
 		return nil, errSessionInactive

@@ -28,14 +28,14 @@ func (s *Server) handleUserinfo(c *realmContext) error {
 		return &bearerChallenge{realm: c.realm.Name, err: protocol.New(protocol.ErrInvalidToken, description)}
 	}
 	claims, err := verifySigned(c.keys, raw)
-	if err != nil || claims.Typ != protocol.TokenTypeBearer || claims.Iss != c.issuer {
-		return challenge("Token verification failed")
-	}
-	now := s.clock.Now()
-	if claims.expired(now) || c.realm.browser.isRevoked(claims.JTI, now) {
+	if err != nil {
 		return challenge("Token verification failed")
 	}
 	c.Set(ctxClientID, claims.Azp)
+	now := s.clock.Now()
+	if claims.Typ != protocol.TokenTypeBearer || claims.Iss != c.issuer || claims.expired(now) || c.realm.browser.isRevoked(claims.JTI, now) {
+		return challenge("Token verification failed")
+	}
 	client, ok := c.realm.Client(claims.Azp)
 	if !ok {
 		return challenge("Client not found")

@@ -73,7 +73,8 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 
 	if err := fs.Parse(normalizeArgs(args)); err != nil {
-		return nil, err
+		// The flag package has already printed the error and the usage.
+		return nil, &reportedError{err}
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -142,8 +143,10 @@ func (o *options) frontendURL(port int) (string, error) {
 	host := o.hostname
 	if host == "" {
 		host = o.httpHost
+		// On all interfaces, the issuer names the IPv4 loopback address,
+		// which every local client reaches without a name lookup.
 		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
-			host = "localhost"
+			host = "127.0.0.1"
 		}
 	}
 	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
@@ -183,3 +186,9 @@ func realmFiles(paths []string, optionalDir string) (files, skipped []string, er
 	}
 	return files, skipped, nil
 }
+
+// reportedError is an error that has already been shown to the user.
+type reportedError struct{ err error }
+
+func (e *reportedError) Error() string { return e.err.Error() }
+func (e *reportedError) Unwrap() error { return e.err }

@@ -41,7 +41,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
-		fmt.Fprintln(stderr, "smartmate-mock:", err)
+		var reported *reportedError
+		if !errors.As(err, &reported) {
+			fmt.Fprintln(stderr, "smartmate-mock:", err)
+		}
 		return 2
 	}
 	log, err := newLogger(o, stdout)
@@ -139,8 +142,11 @@ func serve(ctx context.Context, ln net.Listener, handler http.Handler, log *slog
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		// A client that never finishes its body would otherwise hold a
+		// connection and a goroutine for ever.
+		ReadTimeout: 30 * time.Second,
+		IdleTimeout: 2 * time.Minute,
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

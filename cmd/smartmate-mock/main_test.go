@@ -89,7 +89,7 @@ func TestFrontendURL(t *testing.T) {
 		port int
 		want string
 	}{
-		{options{httpHost: "0.0.0.0"}, 8080, "http://localhost:8080"},
+		{options{httpHost: "0.0.0.0"}, 8080, "http://127.0.0.1:8080"},
 		{options{httpHost: "127.0.0.1", relativePath: "auth"}, 8080, "http://127.0.0.1:8080/auth"},
 		{options{hostname: "idp.internal"}, 80, "http://idp.internal"},
 		{options{hostname: "https://sso.example.test/kc/"}, 8080, "https://sso.example.test/kc"},

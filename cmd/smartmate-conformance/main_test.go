@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/smartmate/smartmate-mock/mockidp"
+)
+
+// noEnv is a lookup with no environment variables set.
+func noEnv(string) (string, bool) { return "", false }
+
+// brokenProvider serves a discovery document without jwks_uri, which
+// oidcc-discovery-endpoint-verification must fail.
+func brokenProvider(t *testing.T) string {
+	t.Helper()
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/.well-known/openid-configuration" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"issuer":                                srv.URL,
+			"authorization_endpoint":                srv.URL + "/auth",
+			"token_endpoint":                        srv.URL + "/token",
+			"response_types_supported":              []string{"code"},
+			"subject_types_supported":               []string{"public"},
+			"id_token_signing_alg_values_supported": []string{"RS256"},
+		})
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// startEmulator serves the emulator's demo realm on loopback.
+func startEmulator(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	idp, err := mockidp.New(mockidp.WithFrontendURL(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler = idp
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return base
+}
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), args, &stdout, &stderr, noEnv, false)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestRunUsageErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad format", []string{"--format", "yaml"}, "invalid --format"},
+		{"bad profile", []string{"--profile", "saml"}, "unknown profile"},
+		{"bad regexp", []string{"--run", "("}, "invalid --run regexp"},
+		{"extra argument", []string{"extra"}, "unexpected argument"},
+		{"bad issuer", []string{"--issuer", "not a url"}, "invalid issuer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, _, stderr := runCLI(t, tt.args...)
+			if code != exitUsage {
+				t.Errorf("exit = %d, want %d", code, exitUsage)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr, tt.want)
+			}
+		})
+	}
+}
+
+func TestRunUnreachableProvider(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	addr := srv.URL
+	srv.Close() // nothing listens on addr any more
+	code, _, stderr := runCLI(t, "--issuer", addr+"/realms/demo")
+	if code != exitUsage {
+		t.Errorf("exit = %d, want %d", code, exitUsage)
+	}
+	if !strings.Contains(stderr, "unreachable") {
+		t.Errorf("stderr = %q, want it to say unreachable", stderr)
+	}
+}
+
+func TestRunFailedCheckExitsOne(t *testing.T) {
+	t.Parallel()
+	issuer := brokenProvider(t)
+	code, stdout, _ := runCLI(t, "--issuer", issuer, "--run", "^oidcc-discovery-endpoint-verification$", "--format", "json")
+	if code != exitFailed {
+		t.Errorf("exit = %d, want %d", code, exitFailed)
+	}
+	var report struct {
+		Summary map[string]int `json:"summary"`
+		Results []struct {
+			ID, Status, Title, Spec string
+			DurationMS              *int64   `json:"duration_ms"`
+			Evidence                []string `json:"evidence"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &report); err != nil {
+		t.Fatalf("stdout is not a JSON report: %v\n%s", err, stdout)
+	}
+	if report.Summary["fail"] != 1 || len(report.Results) != 1 {
+		t.Fatalf("summary = %v with %d results, want 1 fail", report.Summary, len(report.Results))
+	}
+	r := report.Results[0]
+	if r.ID != "oidcc-discovery-endpoint-verification" || r.Status != "fail" || r.DurationMS == nil || len(r.Evidence) == 0 {
+		t.Errorf("result = %+v", r)
+	}
+	if !strings.Contains(strings.Join(r.Evidence, "\n"), "jwks_uri is missing") {
+		t.Errorf("evidence does not name the missing jwks_uri: %v", r.Evidence)
+	}
+}
+
+func TestRunExpectedFailures(t *testing.T) {
+	t.Parallel()
+	issuer := brokenProvider(t)
+	dir := t.TempDir()
+	listed := filepath.Join(dir, "listed.json")
+	empty := filepath.Join(dir, "empty.json")
+	if err := os.WriteFile(listed, []byte(`{"oidcc-discovery-endpoint-verification": "no jwks_uri"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(empty, []byte(`{}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--issuer", issuer, "--run", "^oidcc-discovery-endpoint-verification$", "--output", filepath.Join(dir, "r.xml"), "--format", "junit"}
+
+	code, _, stderr := runCLI(t, append(args, "--expected-failures", listed)...)
+	if code != exitOK {
+		t.Errorf("listed failure: exit = %d, want 0; stderr:\n%s", code, stderr)
+	}
+	code, _, stderr = runCLI(t, append(args, "--expected-failures", empty)...)
+	if code != exitFailed || !strings.Contains(stderr, "unexpected failure: oidcc-discovery-endpoint-verification") {
+		t.Errorf("unlisted failure: exit = %d, stderr:\n%s", code, stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "r.xml"))
+	if err != nil || !bytes.Contains(data, []byte(`<testsuites`)) {
+		t.Errorf("--output file is not a JUnit report: %v %q", err, data)
+	}
+}
+
+func TestRunEmulatorTokenChecks(t *testing.T) {
+	t.Parallel()
+	base := startEmulator(t)
+	code, stdout, stderr := runCLI(t, "--issuer", base+"/realms/demo", "--profile", "keycloak,oidc",
+		"--run", "^(rfc6749-unsupported-grant-type|keycloak-error-wrong-client-secret|rfc7517-jwks-well-formed)$")
+	if code != exitOK {
+		t.Errorf("exit = %d, want 0; stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"PASS    rfc6749-unsupported-grant-type", "PASS    keycloak-error-wrong-client-secret", "3 checks in"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+func TestListSelectsProfiles(t *testing.T) {
+	t.Parallel()
+	code, stdout, _ := runCLI(t, "--list", "--profile", "smartmate")
+	if code != exitOK {
+		t.Fatalf("exit = %d", code)
+	}
+	if !strings.Contains(stdout, "smartmate-api-missing-token") || strings.Contains(stdout, "oidcc-server") {
+		t.Errorf("--list --profile smartmate printed:\n%s", stdout)
+	}
+}
+
+func TestParseArgsPrecedence(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "target.json")
+	data := `{"issuer":"http://127.0.0.1:9000/realms/file","user":{"username":"from-file","password":"p"}}`
+	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"SMARTMATE_CONFORMANCE_ISSUER": "http://127.0.0.1:9001/realms/env", "SMARTMATE_CONFORMANCE_USERNAME": "from-env"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+
+	cfg, err := parseArgs([]string{"--target", file, "--username", "from-flag"}, &bytes.Buffer{}, lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.target.Issuer != "http://127.0.0.1:9001/realms/env" {
+		t.Errorf("issuer = %q, want the environment's", cfg.target.Issuer)
+	}
+	if cfg.target.User.Username != "from-flag" {
+		t.Errorf("username = %q, want the flag's", cfg.target.User.Username)
+	}
+	if cfg.target.APIURL != "http://127.0.0.1:9001/workspaces/env/graphql" {
+		t.Errorf("APIURL = %q, want it derived from the issuer", cfg.target.APIURL)
+	}
+	if cfg.target.PublicClient.ID != "demo-web" {
+		t.Errorf("client id = %q, want the default", cfg.target.PublicClient.ID)
+	}
+}

@@ -1,0 +1,63 @@
+package conformance
+
+import (
+	"strings"
+	"testing"
+)
+
+// Run runs the checks that opts selects against target as subtests of t,
+// one t.Run(check.ID) each: a failed check fails its subtest, a skipped one
+// calls t.Skip with the reason, and a warning is logged with t.Log. The
+// evidence is logged for every outcome except pass, and for pass too when
+// go test runs with -v.
+//
+// A failed check listed in opts.KnownFailures is skipped with its reason
+// instead, so that a suite with known gaps stays green. A listed check that
+// passes is logged, so that the list can shrink.
+//
+// Run stops the test with t.Fatal when the provider cannot be reached or
+// the target is invalid. The subtests run one after another because checks
+// share the provider's login sessions and rate.
+func Run(t *testing.T, target Target, opts Options) *Report {
+	t.Helper()
+	ctx := t.Context()
+	if err := target.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s := newSession(target, opts)
+	if _, err := s.discovery(ctx); err != nil && isTransportError(err) {
+		t.Fatalf("conformance: provider unreachable: %v", err)
+	}
+	report := &Report{Target: target, Profiles: opts.Profiles}
+	for _, check := range SelectChecks(target, opts) {
+		t.Run(check.ID, func(t *testing.T) {
+			res := runCheck(ctx, s, check, opts.CheckTimeout)
+			report.Results = append(report.Results, res)
+			if opts.Finished != nil {
+				opts.Finished(res)
+			}
+			evidence := strings.Join(res.Evidence, "\n")
+			if why, known := opts.KnownFailures[check.ID]; known {
+				if res.Status == StatusFail {
+					t.Skipf("known failure (%s): %s", why, res.Reason)
+				}
+				if res.Status != StatusSkip {
+					t.Logf("listed as a known failure (%s) but the outcome is %s: remove it from the list", why, res.Status)
+				}
+			}
+			switch res.Status {
+			case StatusFail:
+				t.Errorf("%s\n%s\n%s", res.Reason, check.Spec, evidence)
+			case StatusSkip:
+				t.Skip(res.Reason)
+			case StatusWarning:
+				t.Logf("warning: %s\n%s", res.Reason, evidence)
+			default:
+				if testing.Verbose() {
+					t.Log(evidence)
+				}
+			}
+		})
+	}
+	return report
+}
