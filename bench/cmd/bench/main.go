@@ -85,12 +85,14 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&o.loadCPU, "load-cpu", "1", "core for the load generator")
 	fs.StringVar(&o.goexperiment, "goexperiment", "", "GOEXPERIMENT for building the emulator and the signing loop, such as boringcrypto (needs cgo)")
 	fs.StringVar(&o.docsDir, "docs", "", "folder of benchmarks.md: write the plots there and replace the results section of benchmarks.md")
+
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+
 	if o.quick {
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -107,6 +109,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 			}
 		}
 	}
+
 	switch {
 	case o.duration <= 0:
 		return nil, fmt.Errorf("invalid -duration %v: must be positive", o.duration)

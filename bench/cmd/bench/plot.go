@@ -51,6 +51,7 @@ func (r *report) groupedBars(title string, ops []string, servers []string) (*plo
 	p.Legend.Top = true
 	p.Y.Tick.Marker = plot.TickerFunc(integerTicks)
 	width := vg.Points(14)
+
 	var measured []string
 	for _, s := range servers {
 		for _, op := range ops {
@@ -60,6 +61,7 @@ func (r *report) groupedBars(title string, ops []string, servers []string) (*plo
 			}
 		}
 	}
+
 	for i, s := range measured {
 		values := make(plotter.Values, len(ops))
 		for j, op := range ops {
@@ -126,6 +128,7 @@ func (r *report) plotLatency(path string) error {
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	p.Legend.Top = true
+
 	var ops []string
 	var p50, p99 plotter.XYs
 	for _, res := range r.results {
@@ -140,6 +143,7 @@ func (r *report) plotLatency(path string) error {
 	if len(ops) == 0 {
 		return nil
 	}
+
 	for _, series := range []struct {
 		name  string
 		xys   plotter.XYs
@@ -175,6 +179,7 @@ func (r *report) plotMemory(path string) error {
 	p.Y.Min = 0
 	p.Legend.Top = true
 	p.Legend.Left = true
+
 	colors := []color.Color{serverColors[emulatorName], serverColors["oauth2-mock-server"]}
 	for i, s := range r.sessions {
 		xys := make(plotter.XYs, 0, len(s.samples)+1)
