@@ -76,7 +76,7 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.conns, "conns", 16, "concurrent keep-alive connections of the load generator")
 	fs.IntVar(&o.coldStarts, "cold-starts", 5, "how many times to start the emulator to measure its cold start")
 	fs.IntVar(&o.sessions, "sessions", 20_000, "password grants, each creating a user session, for the memory run (1000000 for the full run)")
-	fs.DurationVar(&o.sessionIdle, "session-idle", 3*time.Second, "SSO session idle timeout of the realm in the memory run, so that sessions expire during it")
+	fs.DurationVar(&o.sessionIdle, "session-idle", 3*time.Second, "SSO session idle timeout of the realm in the memory run, so that sessions expire during it; 0 skips that run")
 	fs.BoolVar(&o.peers, "peers", true, "also measure mockoidc, oauth2-mock-server and oidc-provider")
 	fs.BoolVar(&o.graphql, "graphql", true, "also measure the GraphQL API")
 	fs.BoolVar(&o.quick, "quick", false, "smoke test: one short round of everything, for CI")
@@ -121,8 +121,8 @@ func parseOptions(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("invalid -cold-starts %d: must be at least 1", o.coldStarts)
 	case o.sessions < 1:
 		return nil, fmt.Errorf("invalid -sessions %d: must be at least 1", o.sessions)
-	case o.sessionIdle < time.Second:
-		return nil, fmt.Errorf("invalid -session-idle %v: must be at least 1s, because realm files count seconds", o.sessionIdle)
+	case o.sessionIdle != 0 && o.sessionIdle < time.Second:
+		return nil, fmt.Errorf("invalid -session-idle %v: must be 0 or at least 1s, because realm files count seconds", o.sessionIdle)
 	}
 	return o, nil
 }

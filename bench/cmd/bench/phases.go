@@ -61,13 +61,14 @@ func (b *bench) measureSessions(ctx context.Context, bin string) error {
 	if err != nil {
 		return err
 	}
-	runs := []struct {
+	type memoryRun struct {
 		label string
 		idle  time.Duration
 		args  []string
-	}{
-		{"demo realm, 30 min session idle", 30 * time.Minute, nil},
-		{fmt.Sprintf("session idle %v", b.opts.sessionIdle), b.opts.sessionIdle, []string{"--import-realm", short}},
+	}
+	runs := []memoryRun{{"demo realm, 30 min session idle", 30 * time.Minute, nil}}
+	if b.opts.sessionIdle > 0 {
+		runs = append(runs, memoryRun{fmt.Sprintf("session idle %v", b.opts.sessionIdle), b.opts.sessionIdle, []string{"--import-realm", short}})
 	}
 	for _, r := range runs {
 		b.logf("memory: %d password grants, %s", b.opts.sessions, r.label)
