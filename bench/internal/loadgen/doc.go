@@ -5,7 +5,7 @@
 //
 // It writes pre-encoded requests straight to TCP connections and parses
 // only the status line and the headers that frame the body. net/http's
-// client costs several times more CPU per request, which on a machine with
-// one core for the load generator would cap the measured rate of a fast
-// server at the client's own speed.
+// client costs more CPU per request, which on a machine with one core for
+// the load generator could cap the measured rate of a fast server at the
+// client's own speed.
 package loadgen
