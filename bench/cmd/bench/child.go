@@ -69,6 +69,7 @@ func runSignChild(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+
 	payload := []byte(signPayload)
 	var n int64
 	start := time.Now()
@@ -84,6 +85,7 @@ func runSignChild(args []string, stdout io.Writer) error {
 		n++
 	}
 	elapsed := time.Since(start)
+
 	var usage syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
 		return fmt.Errorf("getrusage: %w", err)

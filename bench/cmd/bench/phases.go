@@ -94,6 +94,7 @@ func (b *bench) sessionRun(ctx context.Context, t target, label string, idle tim
 	sr := &sessionRun{label: label, idle: idle}
 	time.Sleep(500 * time.Millisecond)
 	sr.before, _, _ = p.rss()
+
 	spec := loadgen.Spec{
 		Addr:        addr,
 		Requests:    []loadgen.Request{passwordGrant},
@@ -109,6 +110,7 @@ func (b *bench) sessionRun(ctx context.Context, t target, label string, idle tim
 	if err != nil {
 		return nil, fmt.Errorf("memory run: %w", err)
 	}
+
 	if res.Errors > 0 {
 		b.report.addNote("Memory run (%s): %d of %d grants failed; first error: %s", label, res.Errors, res.Requests, res.FirstError)
 	}

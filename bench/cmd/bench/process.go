@@ -75,6 +75,7 @@ func startServer(ctx context.Context, name string, cmd *exec.Cmd, addr, readyPat
 		_ = cmd.Wait()
 		close(exited)
 	}()
+
 	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	url := "http://" + addr + readyPath
 	deadline := time.Now().Add(timeout)

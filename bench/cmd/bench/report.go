@@ -186,6 +186,7 @@ func (r *report) goals() []goal {
 	cc := r.cpuRate(emulatorName, opClientCredentials)
 	sign := r.cpuRate("go-jose", opSign)
 	peerCC := r.cpuRate("oauth2-mock-server", opClientCredentials)
+
 	out := []goal{
 		ratioGoal("client credentials / raw RS256 signing, same core", cc, sign, 0.85,
 			fmt.Sprintf("%.0f / %.0f per CPU-s", cc, sign)),
@@ -198,6 +199,7 @@ func (r *report) goals() []goal {
 		out = append(out, ratioGoal(op+" / fastest peer", mine, best, 1.2,
 			fmt.Sprintf("%.0f / %.0f per CPU-s, %s", mine, best, peer)))
 	}
+
 	cold := goal{name: "cold start to first discovery answer", want: "<= 50 ms", measured: "–", met: "not measured"}
 	if s := r.coldStarts[emulatorName]; len(s) > 0 {
 		med := time.Duration(summarize(durations(s)).median)

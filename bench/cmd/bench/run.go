@@ -255,6 +255,7 @@ func (b *bench) measureRound(ctx context.Context, r *running, sc scenario, res *
 		b.logf("%s %s: %s", r.target.name, sc.op, res.skipped)
 		return nil
 	}
+
 	spec := loadgen.Spec{
 		Addr:     p.addr,
 		Requests: reqs,
