@@ -2,13 +2,21 @@ package conformance_test
 
 import (
 	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/smartmate/smartmate-mock/conformance"
+	"github.com/smartmate/smartmate-mock/fixtures"
+	"github.com/smartmate/smartmate-mock/mockapi"
 	"github.com/smartmate/smartmate-mock/mockidp"
+	"github.com/smartmate/smartmate-mock/smartmatetest"
 )
 
 // runAgainstFault runs one check against an emulator whose tokens for
@@ -81,5 +89,224 @@ func TestTokenChecksCatchRPFaults(t *testing.T) {
 				t.Errorf("status = %s, want fail; evidence:\n%s", res.Status, strings.Join(res.Evidence, "\n"))
 			}
 		})
+	}
+}
+
+// faultCase is one row of the fault table: a fault of the emulator or of
+// the API, and the checks that must fail under it and no others.
+type faultCase struct {
+	provider mockidp.ProviderFault // a provider fault of the demo realm
+	rp       mockidp.RPFault       // or a relying-party fault of rpClient
+	rpClient string
+	api      mockapi.Fault // or a fault of the apps API
+	fails    []string      // the checks that fail; a should check fails with a warning
+}
+
+func (fc faultCase) name() string {
+	switch {
+	case fc.provider != "":
+		return string(fc.provider)
+	case fc.rp != "":
+		return "rp-" + string(fc.rp) + "@" + fc.rpClient
+	case fc.api != "":
+		return string(fc.api)
+	}
+	return "no-fault"
+}
+
+// alwaysSkipped lists the checks that skip against the emulator's demo
+// realm whatever the fault, so no fault can fail them.
+var alwaysSkipped = map[string]string{
+	"oidcc-idtoken-unsigned":          "requesting unsigned ID tokens needs dynamic client registration, which the kit does not perform",
+	"oidcc-server-client-secret-post": "the demo realm's browser client demo-web is public, so it has no secret to post",
+}
+
+// alwaysFlagged lists the checks that the fault-free emulator already
+// fails or warns about, with the reason: the known failures, and two SHOULD
+// checks on access tokens, whose layout is Keycloak 26's. Under a fault
+// such a check counts as failed only when its reason differs from the
+// fault-free run's.
+func alwaysFlagged() map[string]string {
+	m := map[string]string{
+		"rfc9068-access-token-typ":    "Keycloak 26 sends typ JWT, not at+jwt",
+		"rfc9068-access-token-claims": "Keycloak 26 puts client_id only into service account tokens",
+	}
+	for id, reason := range emulatorKnownFailures {
+		m[id] = reason
+	}
+	return m
+}
+
+// flagged reports whether a result shows the check failed: status fail, or
+// a warning from a SHOULD check, whose violations are warnings.
+func flagged(res conformance.Result) bool {
+	return res.Status == conformance.StatusFail ||
+		(res.Status == conformance.StatusWarning && res.Check.Severity == conformance.SeverityShould)
+}
+
+// freeLoopbackURL returns an http URL on a loopback port that was free a
+// moment ago, for the kit's back-channel logout listener.
+func freeLoopbackURL(t *testing.T, path string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr + path
+}
+
+// demoRealmWithBackchannel returns the demo realm with demo-web registered
+// for back-channel logout at url.
+func demoRealmWithBackchannel(t *testing.T, url string) []byte {
+	t.Helper()
+	var realm map[string]any
+	if err := json.Unmarshal(fixtures.DemoRealm(), &realm); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range realm["clients"].([]any) {
+		client := c.(map[string]any)
+		if client["clientId"] != "demo-web" {
+			continue
+		}
+		attrs, _ := client["attributes"].(map[string]any)
+		if attrs == nil {
+			attrs = map[string]any{}
+			client["attributes"] = attrs
+		}
+		attrs["backchannel.logout.url"] = url
+	}
+	out, err := json.Marshal(realm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// runFaultSuite starts the emulator and the API with the fault of fc, runs
+// every check against them, and returns the failed results and all
+// results, by check id.
+func runFaultSuite(t *testing.T, fc faultCase) (failed, all map[string]conformance.Result) {
+	t.Helper()
+	backchannel := freeLoopbackURL(t, "/backchannel-logout")
+	opts := []mockidp.Option{
+		mockidp.WithRealmJSON("demo-realm.json", demoRealmWithBackchannel(t, backchannel)),
+		// Faults make the emulator reject many requests; their log lines
+		// would bury the test's own messages.
+		mockidp.WithLogger(slog.New(slog.DiscardHandler)),
+	}
+	if fc.provider != "" {
+		opts = append(opts, mockidp.WithProviderFaults("demo", fc.provider))
+	}
+	if fc.rp != "" {
+		opts = append(opts, mockidp.WithClientFault("demo", fc.rpClient, fc.rp))
+	}
+	srv := smartmatetest.NewServer(t, opts, func(cfg *mockapi.Config) {
+		if fc.api != "" {
+			cfg.Faults = []mockapi.Fault{fc.api}
+		}
+	})
+
+	target := conformance.DefaultTarget()
+	target.Issuer = srv.Issuer("demo")
+	target.APIURL = srv.API.GraphQLURL("demo")
+	target.BackchannelLogoutURL = backchannel
+	clk := srv.Clock()
+	report, err := conformance.Execute(context.Background(), target, conformance.Options{
+		Profiles:     conformance.Profiles,
+		CheckTimeout: 20 * time.Second,
+		Sleep: func(_ context.Context, d time.Duration) error {
+			clk.Advance(d)
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed, all = map[string]conformance.Result{}, map[string]conformance.Result{}
+	for _, res := range report.Results {
+		all[res.Check.ID] = res
+		if flagged(res) {
+			failed[res.Check.ID] = res
+		}
+	}
+	return failed, all
+}
+
+// TestFaultTable proves every check able to fail and every fault narrow:
+// under each fault of faultTable the whole suite runs, the fault's checks
+// must fail and no other check may. A check that also fails without the
+// fault must fail with another reason.
+func TestFaultTable(t *testing.T) {
+	t.Parallel()
+	baseline, _ := runFaultSuite(t, faultCase{})
+	documented := alwaysFlagged()
+	for id, res := range baseline {
+		if _, ok := documented[id]; !ok {
+			t.Errorf("%s fails without a fault: %s", id, res.Reason)
+		}
+	}
+	brokenBy := func(failed map[string]conformance.Result, id string) bool {
+		res, ok := failed[id]
+		return ok && (baseline[id].Check == nil || res.Reason != baseline[id].Reason)
+	}
+
+	for _, fc := range faultTable {
+		t.Run(fc.name(), func(t *testing.T) {
+			t.Parallel()
+			failed, all := runFaultSuite(t, fc)
+			want := map[string]bool{}
+			for _, id := range fc.fails {
+				want[id] = true
+				if !brokenBy(failed, id) {
+					t.Errorf("%s did not fail: status %s, reason %q; evidence:\n%s",
+						id, all[id].Status, all[id].Reason, strings.Join(all[id].Evidence, "\n"))
+				}
+			}
+			var got []string
+			for id, res := range failed {
+				if !brokenBy(failed, id) {
+					continue
+				}
+				got = append(got, id)
+				if !want[id] {
+					t.Errorf("%s failed although the fault should not break it: %s", id, res.Reason)
+				}
+			}
+			if t.Failed() {
+				slices.Sort(got)
+				t.Logf("checks that failed: %q", got)
+			}
+		})
+	}
+}
+
+// TestFaultTableCoversEveryCheck requires each registered check to be in
+// the list of at least one fault, unless it always skips.
+func TestFaultTableCoversEveryCheck(t *testing.T) {
+	t.Parallel()
+	covered := map[string]bool{}
+	for _, fc := range faultTable {
+		for _, id := range fc.fails {
+			covered[id] = true
+		}
+	}
+	registry := conformance.DefaultRegistry()
+	for _, c := range registry.Checks() {
+		_, skipped := alwaysSkipped[c.ID]
+		if covered[c.ID] && skipped {
+			t.Errorf("%s is in alwaysSkipped and in the fault table", c.ID)
+		}
+		if !covered[c.ID] && !skipped {
+			t.Errorf("no fault fails %s", c.ID)
+		}
+	}
+	for _, fc := range faultTable {
+		for _, id := range fc.fails {
+			if registry.Lookup(id) == nil {
+				t.Errorf("fault %s lists %s, which is not a registered check", fc.name(), id)
+			}
+		}
 	}
 }

@@ -151,7 +151,7 @@ func (s *Server) parseAuthRequest(c *realmContext, p url.Values) (*authRequest, 
 	}
 	openid := contains(strings.Fields(p.Get("scope")), protocol.ScopeOpenID)
 	origin := requestOrigin(c.Request())
-	target, ok := verifyRedirectURI(client, origin, p.Get("redirect_uri"), openid)
+	target, ok := s.checkRedirectURI(c.realm, client, origin, p.Get("redirect_uri"), openid)
 	if !ok {
 		return nil, &errorPage{status: http.StatusBadRequest, message: "Invalid parameter: redirect_uri"}
 	}
@@ -175,6 +175,9 @@ func (s *Server) parseAuthRequest(c *realmContext, p url.Values) (*authRequest, 
 		return &authErrorRedirect{target: target, mode: req.responseMode, state: req.state, iss: c.issuer, err: pe}
 	}
 
+	if pe := s.authorizeRequestFault(c, p); pe != nil {
+		return nil, fail(pe)
+	}
 	req.responseMode = protocol.ResponseModeQuery
 	if err := checkResponseType(client, req, p.Get("response_type"), p.Get("response_mode")); err != nil {
 		return nil, fail(err)
@@ -188,7 +191,7 @@ func (s *Server) parseAuthRequest(c *realmContext, p url.Values) (*authRequest, 
 		return nil, fail(protocol.New(protocol.ErrInvalidRequest, "Missing parameter: nonce"))
 	}
 	method, pe := checkPKCERequest(client, req.codeChallenge, req.challengeMethod)
-	if pe != nil {
+	if pe != nil && !s.providerFault(c.realm, FaultPKCERequestUnchecked) {
 		return nil, fail(pe)
 	}
 	req.challengeMethod = method
@@ -265,6 +268,7 @@ func checkResponseType(client *Client, req *authRequest, rawType, rawMode string
 func (s *Server) authorize(c *realmContext, req *authRequest) error {
 	now := s.clock.Now()
 	client, _ := c.realm.Client(req.clientID)
+	s.dropIgnoredAuthParams(c.realm, req)
 	session, user := s.ssoSession(c, now)
 	if session != nil && req.idTokenHint != "" && !s.hintMatchesUser(c, req.idTokenHint, user) {
 		// NOTE: Keycloak 26 is believed to treat a hint for another user

@@ -77,17 +77,17 @@ func (s *Server) authorizationResponse(c *realmContext, req *authRequest, sessio
 	}
 
 	var params []param
-	if req.state != "" {
-		params = append(params, param{"state", req.state})
+	if state := s.responseState(realm, req.state); state != "" {
+		params = append(params, param{"state", state})
 	}
-	if client.Attributes["exclude.session.state.from.auth.response"] != "true" {
+	if client.Attributes["exclude.session.state.from.auth.response"] != "true" && !s.providerFault(realm, FaultSessionStateMissing) {
 		params = append(params, param{"session_state", session.id})
 	}
-	params = append(params, param{"iss", c.issuer})
+	params = append(params, param{"iss", s.responseIssuer(c)})
 
 	var code string
 	if req.responseType.code {
-		code = randomID()
+		code = s.authorizationCode(realm)
 		entry := &authCode{
 			clientID: client.ClientID, redirectURI: req.redirectURI, sessionID: session.id,
 			scope: req.scope, nonce: req.nonce, acr: acr,
@@ -188,8 +188,8 @@ func (s *Server) writeAuthErrorRedirect(c echo.Context, e *authErrorRedirect) er
 	if e.err.Description != "" {
 		params = append(params, param{"error_description", e.err.Description})
 	}
-	if e.state != "" {
-		params = append(params, param{"state", e.state})
+	if state := s.responseState(s.requestRealm(c), e.state); state != "" {
+		params = append(params, param{"state", state})
 	}
 	params = append(params, param{"iss", e.iss})
 	return s.writeAuthResponse(c, e.target, e.mode, params)

@@ -139,6 +139,9 @@ func (s *Server) handleDiscovery(c *realmContext) error {
 	if err != nil {
 		return err
 	}
+	if body, err = s.discoveryWithFaults(c, body); err != nil {
+		return err
+	}
 	allowAnyOrigin(c)
 	c.Response().Header().Set("Cache-Control", "no-cache")
 	return c.Blob(http.StatusOK, "application/json", body)
@@ -148,7 +151,11 @@ func (s *Server) handleDiscovery(c *realmContext) error {
 func (s *Server) handleJWKS(c *realmContext) error {
 	allowAnyOrigin(c)
 	c.Response().Header().Set("Cache-Control", "no-cache")
-	return c.Blob(http.StatusOK, "application/json", c.keys.jwks)
+	body, err := s.jwksWithFaults(c)
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, "application/json", body)
 }
 
 // allowAnyOrigin adds the CORS headers with which Keycloak 26 opens

@@ -82,6 +82,7 @@ func (s *Server) renderPage(c echo.Context, status int, name string, p *page) er
 		p.Title = "Sign in to " + p.Realm
 	}
 	p.CSS = s.cfg.relativePath + cssPath
+	s.changePageTexts(c, p)
 	var buf bytes.Buffer
 	if err := pageTemplates[name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		return err
@@ -91,7 +92,7 @@ func (s *Server) renderPage(c echo.Context, status int, name string, p *page) er
 	h.Set("X-Frame-Options", "SAMEORIGIN")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	return c.HTMLBlob(status, buf.Bytes())
+	return c.HTMLBlob(status, s.pageWithFaults(c, buf.Bytes()))
 }
 
 // writeErrorPage renders an error as Keycloak 26's "We are sorry..." page.

@@ -25,6 +25,8 @@ type Realm struct {
 	Attributes           map[string]string
 	LoginWithEmail       bool
 
+	faults faultSet // provider faults, set by New
+
 	clients     map[string]*Client // by clientId
 	clientOrder []string
 	users       map[string]*User // by lower-cased username
