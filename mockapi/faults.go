@@ -13,14 +13,14 @@ const (
 	// FaultIgnoreRoles lets every valid token run queries and mutations,
 	// whatever its client roles.
 	FaultIgnoreRoles Fault = "api-ignores-roles"
-	// FaultNoChallenge answers a request without a token with 401 and no
-	// WWW-Authenticate challenge.
+	// FaultNoChallenge responds to a request without a token with 401 and
+	// no WWW-Authenticate challenge.
 	FaultNoChallenge Fault = "api-no-challenge"
 	// FaultSkipSignature accepts tokens whose signature does not verify.
 	FaultSkipSignature Fault = "api-skips-signature"
 	// FaultAcceptIDToken accepts ID tokens as access tokens.
 	FaultAcceptIDToken Fault = "api-accepts-id-token"
-	// FaultRejectAll answers every token with 401 invalid_token.
+	// FaultRejectAll rejects every token with 401 invalid_token.
 	FaultRejectAll Fault = "api-rejects-all"
 )
 

@@ -18,6 +18,16 @@
 // host names, and with a per-request issuer the tokens that one of them gets
 // would fail validation in the other.
 //
+// Testing aids that Keycloak does not have: the client attribute
+// "smartmate.mock.auto-login-user" signs a user in without the login form;
+// the endpoints POST /realms/{realm}/testing/rotate-keys and
+// POST /realms/{realm}/testing/clients/{clientId}/rp-fault rotate keys and
+// set relying-party faults (RPFault), which damage one client's tokens; and
+// provider faults (ProviderFault), set with the realm attribute
+// "smartmate.mock.faults" or WithProviderFaults, break one behaviour of a
+// realm so that a test can prove a conformance check able to fail.
+// docs/testing-extensions.md lists them all.
+//
 // References: OpenID Connect Core 1.0, OpenID Connect Discovery 1.0,
 // OpenID Connect RP-Initiated Logout 1.0, OpenID Connect Back-Channel
 // Logout 1.0, RFC 6749, RFC 6750, RFC 7009, RFC 7517, RFC 7636, RFC 7662,

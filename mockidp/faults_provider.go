@@ -48,7 +48,7 @@ const (
 	// Token endpoint and client authentication.
 	FaultTokenCacheable              ProviderFault = "token-cacheable"                // token responses lack Cache-Control and Pragma
 	FaultTokenGETAccepted            ProviderFault = "token-get-accepted"             // GET on the token endpoint answers 200
-	FaultErrorStatus200              ProviderFault = "error-status-200"               // JSON errors are sent with status 200
+	FaultErrorStatus200              ProviderFault = "error-status-200"               // error bodies and challenges are sent with status 200
 	FaultErrorDescriptionsChanged    ProviderFault = "error-descriptions-changed"     // error_description is not Keycloak's
 	FaultGrantTypeErrorCode          ProviderFault = "grant-type-error-code"          // an unknown grant_type gets invalid_request
 	FaultMissingGrantTypeUnsupported ProviderFault = "missing-grant-type-unsupported" // a missing grant_type gets unsupported_grant_type

@@ -254,7 +254,7 @@ func (s *Server) missingTokenError(c *realmContext) error {
 
 // introspectionClient authenticates the client of an introspection
 // request. With FaultIntrospectionOpen a request without valid client
-// credentials is served as if the confidential demo client had sent it.
+// credentials is served for a made-up confidential client.
 func (s *Server) introspectionClient(c *realmContext, f form) (*Client, error) {
 	client, err := authenticateClient(c, f)
 	if err == nil || !c.realm.hasFault(FaultIntrospectionOpen) {
@@ -379,6 +379,8 @@ func (s *Server) discoveryWithFaults(c *realmContext, body []byte) ([]byte, erro
 		doc["backchannel_logout_supported"] = false
 		doc["backchannel_logout_session_supported"] = false
 	}
+	// NOTE: this fault changes only issuers on 127.0.0.1, the host of the
+	// test servers.
 	if r.hasFault(FaultDiscoveryEndpointHost) {
 		if v, ok := doc["revocation_endpoint"].(string); ok {
 			doc["revocation_endpoint"] = strings.Replace(v, "://127.0.0.1:", "://localhost:", 1)
