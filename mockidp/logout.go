@@ -140,16 +140,25 @@ func (s *Server) handleLogoutConfirm(c *realmContext) error {
 // sends the browser to the post-logout redirect URI with state, or shows
 // "You are logged out".
 func (s *Server) finishLogout(c *realmContext, session *userSession, pending *pendingLogout) error {
+	var frames []string
 	if session != nil {
+		frames = frontchannelLogoutURLs(c, session)
 		s.endSession(c, session)
 	}
 	s.clearSSOCookies(c)
 	if pending.redirectURI == "" {
-		return s.renderPage(c, http.StatusOK, "info", &page{Heading: msgLoggedOut, Text: msgLoggedOut})
+		return s.renderPage(c, http.StatusOK, "info", &page{Heading: msgLoggedOut, Text: msgLoggedOut, LogoutFrames: frames})
 	}
 	var params []param
 	if pending.state != "" {
 		params = append(params, param{"state", pending.state})
+	}
+	if len(frames) > 0 {
+		next := pending.redirectURI
+		if len(params) > 0 {
+			next = responseLocation(next, protocol.ResponseModeQuery, params)
+		}
+		return s.renderFrontchannelLogout(c, frames, next)
 	}
 	if len(params) == 0 {
 		return c.Redirect(http.StatusFound, pending.redirectURI)
