@@ -7,7 +7,7 @@ IMAGE ?= smartmate-mock:latest
 IMAGE_CONTEXT := build/image
 CA_CERTS ?= /etc/ssl/certs/ca-certificates.crt
 
-.PHONY: all build test test-go lint image docker-test
+.PHONY: all build test test-go lint image docker-test conformance-binary crosscheck
 
 all: build
 
@@ -15,9 +15,17 @@ build:
 	$(GO) build -o bin/ ./cmd/...
 
 # test runs every test suite: static checks, the Go tests with the race
-# detector, then the container test. The container test installs and
-# starts Docker, so it needs root, as CI has.
-test: lint test-go docker-test
+# detector (which drive Chromium, keycloak-js and openid-client), the
+# conformance CLI against the binary, the cross-check against oidc-provider,
+# and the container test. The installs of Chromium and Docker need root, as
+# CI has.
+test: lint test-go conformance-binary crosscheck docker-test
+
+conformance-binary:
+	scripts/conformance-binary.sh
+
+crosscheck:
+	scripts/crosscheck-oidc-provider.sh
 
 lint:
 	$(GO) vet ./...
