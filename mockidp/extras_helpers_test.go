@@ -29,7 +29,7 @@ const extrasRealm = `{
   "clients": [
     {"clientId": "plain", "publicClient": true, "redirectUris": ["http://127.0.0.1/*"],
      "webOrigins": ["+"], "frontchannelLogout": true,
-     "attributes": {"frontchannel.logout.url": "http://127.0.0.1:9/fc?app=plain"}},
+     "attributes": {"frontchannel.logout.url": "http://127.0.0.1:9/fc?app=plain", "request.uris": "http://127.0.0.1/*"}},
     {"clientId": "nosid", "publicClient": true, "redirectUris": ["http://127.0.0.1/*"], "frontchannelLogout": true,
      "attributes": {"frontchannel.logout.url": "http://127.0.0.1:9/nosid", "frontchannel.logout.session.required": "false"}},
     {"clientId": "fcoff", "publicClient": true, "redirectUris": ["http://127.0.0.1/*"], "frontchannelLogout": false,

@@ -42,8 +42,8 @@ const (
 // query's, and query parameters that the object lacks stay. Errors are
 // redirected to the query's redirect URI when the client registered it,
 // else shown as an error page.
-// NOTE: the error descriptions are the emulator's own, because Keycloak
-// 26's texts for these errors are not confirmed.
+// NOTE: the error descriptions are not confirmed against Keycloak 26's
+// texts for these errors.
 func (s *Server) applyRequestObject(c *realmContext, client *Client, query url.Values) (url.Values, error) {
 	request, requestURI := query.Get("request"), query.Get("request_uri")
 	if request == "" && requestURI == "" {
@@ -56,7 +56,7 @@ func (s *Server) applyRequestObject(c *realmContext, client *Client, query url.V
 
 	if requestURI != "" {
 		var pe *protocol.Error
-		if request, pe = s.fetchRequestObject(c.Request().Context(), client, requestURI); pe != nil {
+		if request, pe = s.fetchRequestObject(c, client, requestURI); pe != nil {
 			return nil, fail(pe)
 		}
 	}
@@ -101,26 +101,36 @@ func requestObjectFailure(c *realmContext, client *Client, query url.Values, pe 
 
 // fetchRequestObject downloads the request object that a request_uri
 // points to. Only http and https are fetched, within requestURITimeout and
-// up to requestURIMaxBytes.
-// NOTE: Keycloak 26 advertises require_request_uri_registration, but the
-// emulator checks request_uri against the client's request.uris attribute
-// only when the client has one. Whether Keycloak 26 rejects every
-// request_uri of a client without request.uris is unconfirmed.
-func (s *Server) fetchRequestObject(ctx context.Context, client *Client, raw string) (string, *protocol.Error) {
+// up to requestURIMaxBytes. Keycloak 26 fetches only registered request
+// URIs, so that clients cannot make it fetch arbitrary URLs. The URI must
+// therefore match one of the client's "Valid Request URIs" (attribute
+// request.uris, "##"-separated) under the redirect URI rules.
+func (s *Server) fetchRequestObject(c *realmContext, client *Client, raw string) (string, *protocol.Error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", protocol.New(protocol.ErrInvalidRequestURI, "Invalid parameter: request_uri")
 	}
-	if registered := client.Attributes[attrRequestURIs]; registered != "" {
-		if matchRedirectURI(strings.Split(registered, "##"), raw) == "" {
-			return "", protocol.New(protocol.ErrInvalidRequestURI, "Not allowed request_uri")
-		}
+	if !requestURIRegistered(c, client, raw) {
+		return "", protocol.New(protocol.ErrInvalidRequestURI, "Specified request_uri not allowed for this client.")
 	}
-	body, err := s.fetchBounded(ctx, u.String())
+	body, err := s.fetchBounded(c.Request().Context(), u.String())
 	if err != nil {
 		return "", protocol.New(protocol.ErrInvalidRequestURI, "Invalid Request: fetching request_uri failed").WithCause(err)
 	}
 	return strings.TrimSpace(string(body)), nil
+}
+
+// requestURIRegistered reports whether raw matches one of the client's
+// request.uris.
+func requestURIRegistered(c *realmContext, client *Client, raw string) bool {
+	registered := client.Attributes[attrRequestURIs]
+	if registered == "" {
+		return false
+	}
+	alt := *client
+	alt.RedirectURIs = strings.Split(registered, "##")
+	_, ok := verifyRedirectURI(&alt, requestOrigin(c.Request()), raw, true)
+	return ok
 }
 
 // fetchBounded GETs target with the server's HTTP client and returns the

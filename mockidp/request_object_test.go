@@ -84,6 +84,7 @@ func TestRequestObjectRejected(t *testing.T) {
 	env := newExtrasEnv(t, serveJWKS(t, 4))
 	notFound := httpNotFoundURL(t)
 	tooLarge := serveBody(t, "application/jwt", strings.Repeat("a", requestURIMaxBytes+1))
+	certObject := serveBody(t, "application/jwt", unsignedObject(t, objectClaims("cert")))
 	mismatch := objectClaims("plain")
 	mismatch["client_id"] = "cert"
 	tests := []struct {
@@ -106,6 +107,7 @@ func TestRequestObjectRejected(t *testing.T) {
 		{"request_uri not found", "plain", map[string]string{"request_uri": notFound}, "invalid_request_uri"},
 		{"request_uri too large", "plain", map[string]string{"request_uri": tooLarge}, "invalid_request_uri"},
 		{"request_uri not registered", "registered", map[string]string{"request_uri": notFound}, "invalid_request_uri"},
+		{"client without request.uris", "cert", map[string]string{"request_uri": certObject}, "invalid_request_uri"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

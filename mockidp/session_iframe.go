@@ -44,6 +44,9 @@ func (s *Server) handleLoginStatusInit(c *realmContext) error {
 	c.Set(ctxClientID, clientID)
 	client, ok := c.realm.Client(clientID)
 	if !ok || !client.Enabled || origin == "" || !originAllowed(client, origin) {
+		s.log.Warn("request rejected: origin is not a web origin of the client",
+			"path", truncate(c.Request().URL.Path), "realm", c.realm.Name,
+			"client_id", truncate(clientID), "origin", truncate(origin), "status", http.StatusForbidden)
 		return c.NoContent(http.StatusForbidden)
 	}
 	return c.NoContent(http.StatusNoContent)
