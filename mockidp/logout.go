@@ -138,7 +138,8 @@ func (s *Server) handleLogoutConfirm(c *realmContext) error {
 
 // finishLogout ends session, when there is one, clears the SSO cookies and
 // sends the browser to the post-logout redirect URI with state, or shows
-// "You are logged out".
+// "You are logged out". Both ways pass through a page that loads the
+// front-channel logout URLs of the session's clients, when it has any.
 func (s *Server) finishLogout(c *realmContext, session *userSession, pending *pendingLogout) error {
 	var frames []string
 	if session != nil {
