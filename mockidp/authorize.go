@@ -149,6 +149,9 @@ func (s *Server) parseAuthRequest(c *realmContext, p url.Values) (*authRequest, 
 	if err != nil {
 		return nil, err
 	}
+	if p, err = s.applyRequestObject(c, client, p); err != nil {
+		return nil, err
+	}
 	openid := contains(strings.Fields(p.Get("scope")), protocol.ScopeOpenID)
 	origin := requestOrigin(c.Request())
 	target, ok := s.checkRedirectURI(c.realm, client, origin, p.Get("redirect_uri"), openid)
@@ -184,6 +187,9 @@ func (s *Server) parseAuthRequest(c *realmContext, p url.Values) (*authRequest, 
 	}
 	if _, err := grantScopes(client, req.scope); err != nil {
 		return nil, fail(protocol.AsError(err))
+	}
+	if pe := checkClaimsParameter(p.Get("claims")); pe != nil {
+		return nil, fail(pe)
 	}
 	// Keycloak 26 requires a nonce whenever tokens come from this endpoint,
 	// except for a plain OAuth "token" request without openid.

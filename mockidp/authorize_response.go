@@ -155,6 +155,12 @@ func (s *Server) writeAuthResponse(c echo.Context, target, mode string, params [
 	if mode == protocol.ResponseModeFormPost {
 		return s.renderPage(c, http.StatusOK, "form_post", &page{Title: "Submit This Form", FormAction: template.URL(target), Params: params})
 	}
+	return c.Redirect(http.StatusFound, responseLocation(target, mode, params))
+}
+
+// responseLocation returns target with params added to its query, or put
+// in its fragment in fragment mode.
+func responseLocation(target, mode string, params []param) string {
 	var b strings.Builder
 	for i, p := range params {
 		if i > 0 {
@@ -178,7 +184,7 @@ func (s *Server) writeAuthResponse(c echo.Context, target, mode string, params [
 			location += "#" + fragment
 		}
 	}
-	return c.Redirect(http.StatusFound, location)
+	return location
 }
 
 // writeAuthErrorRedirect sends an authorization error to the client:

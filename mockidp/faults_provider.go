@@ -36,6 +36,7 @@ const (
 	FaultRedirectAnyURI        ProviderFault = "redirect-any-uri"        // any redirect_uri is accepted
 	FaultLoopbackPortExact     ProviderFault = "loopback-port-exact"     // a loopback redirect URI must match its port
 	FaultUnknownParamRejected  ProviderFault = "unknown-param-rejected"  // parameters outside the core set are rejected
+	FaultRequestObjectIgnored  ProviderFault = "request-object-ignored"  // request and request_uri are ignored
 	FaultNonceRequired         ProviderFault = "nonce-required"          // the code flow requires a nonce
 	FaultScopeOrderSensitive   ProviderFault = "scope-order-sensitive"   // scope must start with openid
 	FaultAuthorizePOSTRejected ProviderFault = "authorize-post-rejected" // POST authorization requests are rejected
@@ -114,7 +115,7 @@ var ProviderFaults = []ProviderFault{
 	FaultCodeReusable, FaultCodeReuseWrongError, FaultCodeUnboundClient, FaultCodeUnboundRedirect, FaultShortCode,
 	FaultPKCEUnchecked, FaultPKCERequestUnchecked, FaultPKCES256Broken, FaultStateDropped,
 	FaultStateTruncated, FaultISSParamWrong, FaultSessionStateMissing, FaultRedirectAnyURI,
-	FaultLoopbackPortExact, FaultUnknownParamRejected, FaultNonceRequired, FaultScopeOrderSensitive,
+	FaultLoopbackPortExact, FaultUnknownParamRejected, FaultRequestObjectIgnored, FaultNonceRequired, FaultScopeOrderSensitive,
 	FaultAuthorizePOSTRejected, FaultPromptNoneShowsLogin, FaultPromptLoginIgnored, FaultMaxAgeIgnored,
 	FaultAuthTimeMissing, FaultSSODisabled,
 

@@ -141,20 +141,30 @@ func (s *Server) handleLogoutConfirm(c *realmContext) error {
 
 // finishLogout ends session, when there is one, clears the SSO cookies and
 // sends the browser to the post-logout redirect URI with state, or shows
-// "You are logged out".
+// "You are logged out". Both ways pass through a page that loads the
+// front-channel logout URLs of the session's clients, when it has any.
 func (s *Server) finishLogout(c *realmContext, session *userSession, pending *pendingLogout) error {
+	var frames []string
 	if session != nil && !c.realm.hasFault(FaultLogoutKeepsSession) {
+		frames = frontchannelLogoutURLs(c, session)
 		s.endSession(c, session)
 	}
 	if !c.realm.hasFault(FaultLogoutKeepsSession) {
 		s.clearSSOCookies(c)
 	}
 	if pending.redirectURI == "" {
-		return s.renderPage(c, http.StatusOK, "info", &page{Heading: msgLoggedOut, Text: msgLoggedOut})
+		return s.renderPage(c, http.StatusOK, "info", &page{Heading: msgLoggedOut, Text: msgLoggedOut, LogoutFrames: frames})
 	}
 	var params []param
 	if state := s.logoutState(c.realm, pending.state); state != "" {
 		params = append(params, param{"state", state})
+	}
+	if len(frames) > 0 {
+		next := pending.redirectURI
+		if len(params) > 0 {
+			next = responseLocation(next, protocol.ResponseModeQuery, params)
+		}
+		return s.renderFrontchannelLogout(c, frames, next)
 	}
 	if len(params) == 0 {
 		return c.Redirect(http.StatusFound, pending.redirectURI)

@@ -18,7 +18,7 @@ var templateFiles embed.FS
 var pageTemplates = func() map[string]*template.Template {
 	layout := template.Must(template.ParseFS(templateFiles, "templates/layout.html"))
 	sets := map[string]*template.Template{}
-	for _, name := range []string{"login", "error", "info", "logout_confirm"} {
+	for _, name := range []string{"login", "error", "info", "logout_confirm", "frontchannel_logout"} {
 		t := template.Must(layout.Clone())
 		sets[name] = template.Must(t.ParseFS(templateFiles, "templates/"+name+".html"))
 	}
@@ -59,6 +59,12 @@ type page struct {
 	// replace.
 	FormAction template.URL
 	Params     []param
+
+	// LogoutFrames are the front-channel logout URLs that the page loads
+	// in hidden iframes, and ContinueURL is where the browser goes once
+	// they have loaded.
+	LogoutFrames []string
+	ContinueURL  template.URL
 }
 
 // cssPath is the path of the login theme's stylesheet, below the relative

@@ -70,6 +70,9 @@ type Client struct {
 	PostLogoutRedirectURIs      []string // nil means the redirect URIs
 	BackchannelLogoutURL        string
 	BackchannelLogoutSessionReq bool
+	FrontchannelLogout          bool
+	FrontchannelLogoutURL       string
+	FrontchannelLogoutSession   bool // frontchannel.logout.session.required
 
 	serviceAccount *User
 }
