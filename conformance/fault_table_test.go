@@ -78,6 +78,8 @@ func with(base []string, more ...string) []string {
 // faultTable maps each fault to the checks that fail under it, and only
 // those. The faults themselves are documented in docs/testing-extensions.md.
 var faultTable = []faultCase{
+	// oidcc-codereuse only warns when a code is accepted twice, so
+	// code-reuse-wrong-error is the fault that fails it.
 	{provider: mockidp.FaultCodeReusable, fails: []string{"oidcc-codereuse-30seconds"}},
 	{provider: mockidp.FaultCodeReuseWrongError, fails: []string{"oidcc-codereuse", "oidcc-codereuse-30seconds"}},
 	{provider: mockidp.FaultCodeUnboundClient, fails: []string{"rfc6749-code-bound-to-client"}},
@@ -97,6 +99,7 @@ var faultTable = []faultCase{
 	{provider: mockidp.FaultNonceRequired, fails: []string{"oidcc-ensure-request-without-nonce-succeeds-for-code-flow"}},
 	{provider: mockidp.FaultScopeOrderSensitive, fails: []string{"oidcc-alternate-happy-flow"}},
 	{provider: mockidp.FaultAuthorizePOSTRejected, fails: []string{"oidcc-ensure-post-request-succeeds"}},
+	// The logout checks confirm that the session ended with prompt=none.
 	{provider: mockidp.FaultPromptNoneShowsLogin, fails: []string{"oidcc-backchannel-rp-initiated-logout", "oidcc-prompt-none-not-logged-in", "oidcc-rp-initiated-logout", "oidcc-rp-initiated-logout-no-params", "oidcc-rp-initiated-logout-no-post-logout-redirect-uri", "oidcc-rp-initiated-logout-no-state", "oidcc-rp-initiated-logout-only-state"}},
 	{provider: mockidp.FaultPromptLoginIgnored, fails: []string{"keycloak-prompt-login-text", "oidcc-prompt-login"}},
 	{provider: mockidp.FaultMaxAgeIgnored, fails: []string{"oidcc-max-age-1"}},
@@ -104,18 +107,23 @@ var faultTable = []faultCase{
 	{provider: mockidp.FaultSSODisabled, fails: []string{"oidcc-id-token-hint", "oidcc-max-age-10000", "oidcc-prompt-none-logged-in"}},
 	{provider: mockidp.FaultTokenCacheable, fails: []string{"oidcc-refresh-token", "rfc6749-token-response-headers"}},
 	{provider: mockidp.FaultTokenGETAccepted, fails: []string{"rfc6749-token-endpoint-requires-post"}},
+	// Every check that expects an error status fails, Bearer challenges included.
 	{provider: mockidp.FaultErrorStatus200, fails: []string{"keycloak-error-code-not-valid", "keycloak-error-direct-grant-disabled", "keycloak-error-incorrect-redirect-uri", "keycloak-error-introspection-missing-token", "keycloak-error-invalid-refresh-token", "keycloak-error-invalid-scope", "keycloak-error-invalid-user-credentials", "keycloak-error-missing-client-id", "keycloak-error-missing-code", "keycloak-error-missing-grant-type", "keycloak-error-missing-refresh-token", "keycloak-error-pkce-verification-failed", "keycloak-error-pkce-verifier-missing", "keycloak-error-public-client-credentials", "keycloak-error-revocation-missing-token", "keycloak-error-unknown-client", "keycloak-error-unsupported-grant-type", "keycloak-error-wrong-client-secret", "keycloak-logout-refresh-token", "keycloak-userinfo-invalid-token", "keycloak-userinfo-missing-openid-scope", "oidcc-codereuse-30seconds", "oidcc-refresh-token", "rfc6749-code-bound-to-client", "rfc6749-code-bound-to-redirect-uri", "rfc6749-invalid-client-secret", "rfc6749-missing-grant-type", "rfc6749-token-duplicate-parameter", "rfc6749-token-endpoint-requires-post", "rfc6749-unsupported-grant-type", "rfc6750-invalid-token", "rfc6750-two-methods-rejected", "rfc7009-revoke-access-token", "rfc7009-revoke-refresh-token", "rfc7009-wrong-hint", "rfc7636-missing-verifier", "rfc7636-short-verifier", "rfc7636-wrong-verifier", "rfc7662-requires-client-authentication", "rfc7662-wrong-secret", "rfc9068-id-token-not-access-token"}},
 	{provider: mockidp.FaultErrorDescriptionsChanged, fails: []string{"keycloak-error-code-not-valid", "keycloak-error-direct-grant-disabled", "keycloak-error-incorrect-redirect-uri", "keycloak-error-introspection-missing-token", "keycloak-error-invalid-refresh-token", "keycloak-error-invalid-scope", "keycloak-error-invalid-user-credentials", "keycloak-error-missing-client-id", "keycloak-error-missing-code", "keycloak-error-missing-grant-type", "keycloak-error-missing-refresh-token", "keycloak-error-pkce-verification-failed", "keycloak-error-pkce-verifier-missing", "keycloak-error-public-client-credentials", "keycloak-error-redirect-invalid-scope", "keycloak-error-redirect-missing-code-challenge", "keycloak-error-redirect-missing-response-type", "keycloak-error-revocation-missing-token", "keycloak-error-unknown-client", "keycloak-error-unsupported-grant-type", "keycloak-error-wrong-client-secret", "keycloak-logout-refresh-token", "keycloak-userinfo-invalid-token", "keycloak-userinfo-missing-openid-scope"}},
 	{provider: mockidp.FaultGrantTypeErrorCode, fails: []string{"keycloak-error-unsupported-grant-type", "rfc6749-unsupported-grant-type"}},
 	{provider: mockidp.FaultMissingGrantTypeUnsupported, fails: []string{"keycloak-error-missing-grant-type", "rfc6749-missing-grant-type"}},
 	{provider: mockidp.FaultDuplicateParamAccepted, fails: []string{"rfc6749-token-duplicate-parameter"}},
 	{provider: mockidp.FaultClientSecretUnchecked, fails: []string{"keycloak-error-wrong-client-secret", "rfc6749-invalid-client-secret", "rfc7662-wrong-secret"}},
+	// The confidential client authenticates with Basic in most checks.
 	{provider: mockidp.FaultBasicAuthIgnored, fails: []string{"keycloak-client-credentials-response", "keycloak-error-introspection-missing-token", "keycloak-error-revocation-missing-token", "keycloak-error-unknown-client", "keycloak-error-wrong-client-secret", "keycloak-introspection-inactive", "keycloak-service-account-token", "rfc6749-client-credentials-no-refresh-token", "rfc6749-client-secret-basic", "rfc6749-invalid-client-secret", "rfc6749-token-duplicate-parameter", "rfc6749-token-response-headers", "rfc7009-unknown-token", "rfc7662-active-token", "rfc7662-requires-client-authentication", "rfc7662-unknown-token", "smartmate-api-accepts-service-account"}},
 	{provider: mockidp.FaultPostSecretIgnored, fails: []string{"rfc6749-client-secret-post"}},
 	{provider: mockidp.FaultClientCredentialsRefresh, fails: []string{"keycloak-client-credentials-response", "rfc6749-client-credentials-no-refresh-token"}},
+	// The refresh token no longer verifies, so every check that uses it fails.
 	{provider: mockidp.FaultRefreshTokenNonASCII, fails: []string{"keycloak-logout-refresh-token", "keycloak-password-grant-tokens", "keycloak-revocation-empty-body", "keycloak-user-tokens", "oidcc-refresh-token", "rfc6749-refresh-scope-not-widened", "rfc6749-token-charset", "rfc7009-other-clients-token"}},
 	{provider: mockidp.FaultRefreshScopeWidened, fails: []string{"rfc6749-refresh-scope-not-widened"}},
 	{provider: mockidp.FaultRefreshUnboundClient, fails: []string{"oidcc-refresh-token", "rfc7009-revoke-refresh-token", "rfc7009-wrong-hint"}},
+	// Revocation of an access token records its jti, so a token without one
+	// cannot be revoked.
 	{provider: mockidp.FaultAccessTokenJTIMissing, fails: []string{"keycloak-service-account-token", "oidcc-refresh-token", "rfc7009-revoke-access-token", "rfc9068-access-token-claims"}},
 	{provider: mockidp.FaultUserinfoPOSTRejected, fails: []string{"oidcc-userinfo-post-header", "rfc6750-two-methods-rejected"}},
 	{provider: mockidp.FaultUserinfoWrongSub, fails: []string{"oidcc-alternate-happy-flow", "oidcc-claims-essential", "oidcc-scope-address", "oidcc-scope-all", "oidcc-scope-email", "oidcc-scope-phone", "oidcc-scope-profile", "oidcc-server", "oidcc-userinfo-get", "oidcc-userinfo-post-body", "oidcc-userinfo-post-header"}},
@@ -149,6 +157,7 @@ var faultTable = []faultCase{
 	{provider: mockidp.FaultDiscoveryNoBackchannel, fails: []string{"keycloak-discovery-values", "oidcc-backchannel-logout-discovery-endpoint-verification"}},
 	{provider: mockidp.FaultDiscoveryEndpointHost, fails: []string{"keycloak-endpoint-paths"}},
 	{provider: mockidp.FaultOAuthMetadataDiffers, fails: []string{"keycloak-oauth-authorization-server-metadata", "rfc8414-metadata-endpoint"}},
+	// The kit rejects a JWKS with private members, so no token verifies.
 	{provider: mockidp.FaultJWKSPrivateKey, fails: with(codeFlowChecks, "keycloak-password-grant-tokens", "keycloak-service-account-token", "oidcc-alternate-happy-flow", "oidcc-discovery-endpoint-verification", "oidcc-request-uri-unsigned-supported-correctly-or-rejected-as-unsupported", "oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported", "rfc7517-jwks-well-formed")},
 	{provider: mockidp.FaultJWKSDuplicateKID, fails: []string{"oidcc-discovery-endpoint-verification", "rfc7517-jwks-well-formed"}},
 	{provider: mockidp.FaultJWKSNoX5C, fails: []string{"keycloak-jwks-shape"}},
@@ -156,6 +165,7 @@ var faultTable = []faultCase{
 	{provider: mockidp.FaultPageTextsChanged, fails: []string{"keycloak-error-page-invalid-redirect-uri", "keycloak-error-page-missing-client-id", "keycloak-error-page-unknown-client", "keycloak-login-invalid-credentials", "keycloak-logout-confirmation", "keycloak-logout-invalid-id-token-hint", "keycloak-logout-invalid-redirect-uri", "keycloak-logout-missing-id-token-hint", "keycloak-prompt-login-text"}},
 	{provider: mockidp.FaultLoginFormRenamed, fails: []string{"keycloak-login-form"}},
 	{rp: mockidp.FaultBadSignature, rpClient: "demo-web", fails: with(codeFlowChecks, "oidcc-alternate-happy-flow", "oidcc-request-uri-unsigned-supported-correctly-or-rejected-as-unsupported", "oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported")},
+	// keycloak-userinfo-missing-openid-scope reads userinfo with a demo-cli token.
 	{rp: mockidp.FaultBadSignature, rpClient: "demo-cli", fails: []string{"keycloak-password-grant-tokens", "keycloak-userinfo-missing-openid-scope", "smartmate-api-accepts-user-token", "smartmate-api-insufficient-scope", "smartmate-api-read-needs-role"}},
 	{rp: mockidp.FaultBadSignature, rpClient: "demo-backend", fails: []string{"keycloak-service-account-token", "rfc7662-active-token", "smartmate-api-accepts-service-account"}},
 	{rp: mockidp.FaultUnknownKID, rpClient: "demo-web", fails: with(codeFlowChecks, "oidcc-alternate-happy-flow", "oidcc-request-uri-unsigned-supported-correctly-or-rejected-as-unsupported", "oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported")},

@@ -15,7 +15,7 @@ import (
 
 // userinfoClaims returns the claims of a bearer token for userinfo. With
 // FaultUserinfoAcceptsBadToken it reads any JWT payload without verifying
-// it and treats it as an access token with the openid scope.
+// it and treats it as an access token with the openid scope and no session.
 func (s *Server) userinfoClaims(c *realmContext, raw string) (*tokenClaims, error) {
 	if !c.realm.hasFault(FaultUserinfoAcceptsBadToken) {
 		return verifySigned(c.keys, raw)
