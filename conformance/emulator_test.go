@@ -19,16 +19,7 @@ import (
 // emulatorKnownFailures lists the checks the emulator fails today, each with
 // the reason. Update it when the emulator gains a feature: a listed check
 // that passes is logged as "remove it from the list".
-var emulatorKnownFailures = map[string]string{
-	"oidcc-request-uri-unsigned-supported-correctly-or-rejected-as-unsupported":    "request_uri is ignored instead of processed or rejected with request_uri_not_supported",
-	"oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported": "request is ignored instead of processed or rejected with request_not_supported",
-	"keycloak-discovery-values": "frontchannel_logout_supported is missing; request_parameter_supported and claims_parameter_supported are false",
-
-	// Not an emulator bug: demo-web registers http://127.0.0.1/*, and
-	// Keycloak 26 matches a wildcard after dropping the query, so it
-	// redirects to the registered URI with ?foo=bar too.
-	"oidcc-rp-initiated-logout-query-added-to-post-logout-redirect-uri": "the demo realm's wildcard redirect URI matches the added query",
-}
+var emulatorKnownFailures = map[string]string{}
 
 // startEmulator serves the emulator and the apps API on a loopback port, as
 // cmd/smartmate-mock wires them, with a fake clock shared by both.

@@ -1,7 +1,7 @@
 package interop
 
 import (
-	"net/http"
+	"fmt"
 	"net/url"
 	"testing"
 
@@ -105,28 +105,35 @@ func TestKeycloakJS(t *testing.T) {
 	}
 }
 
-// require3pCookiePages skips the test while the emulator does not serve
-// 3p-cookies/step1.html. keycloak-js loads that page in an iframe before
-// it starts the session check iframe or the silent check-sso iframe, and
-// fails init without it.
-// TODO(interop): drop this skip once the emulator serves
-// 3p-cookies/step1.html, step2.html and login-status-iframe.html.
-func require3pCookiePages(t *testing.T, e *emulator) {
-	t.Helper()
-	resp, err := http.Get(e.issuer + "/protocol/openid-connect/3p-cookies/step1.html")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Skipf("skipped: the emulator does not serve 3p-cookies/step1.html (status %d), which keycloak-js needs for its iframes", resp.StatusCode)
-	}
-}
+// sessionIframeJS loads the emulator's login-status-iframe.html in a new
+// iframe, posts it a message as keycloak-js does and resolves to the
+// reply. Its own iframe keeps keycloak-js from reacting to the replies.
+const sessionIframeJS = `new Promise((resolve) => {
+	const frame = document.createElement('iframe')
+	frame.src = %q
+	frame.style.display = 'none'
+	window.addEventListener('message', (event) => {
+		if (event.source === frame.contentWindow) resolve(event.data)
+	})
+	frame.addEventListener('load', () => frame.contentWindow.postMessage(%q, new URL(frame.src).origin))
+	document.body.appendChild(frame)
+})`
+
+// thirdPartyCookiesJS loads the emulator's 3p-cookies/step1.html in an
+// iframe, as keycloak-js does, and resolves to the message of step2.html.
+const thirdPartyCookiesJS = `new Promise((resolve) => {
+	const frame = document.createElement('iframe')
+	frame.src = %q
+	frame.style.display = 'none'
+	window.addEventListener('message', (event) => {
+		if (event.source === frame.contentWindow) resolve(event.data)
+	})
+	document.body.appendChild(frame)
+})`
 
 func TestKeycloakJSSessionIframe(t *testing.T) {
 	t.Parallel()
 	e, origin := startKeycloakJSPage(t)
-	require3pCookiePages(t, e)
 	b := sharedBrowser(t)
 	ctx, _ := b.newTab(t)
 
@@ -136,14 +143,55 @@ func TestKeycloakJSSessionIframe(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !res.Authenticated || res.Error != "" {
-		t.Errorf("init(login-required) with the default options = %+v, want authenticated", res)
+		t.Fatalf("init(login-required) with the default options = %+v, want authenticated", res)
+	}
+
+	support, err := evalPromise[string](ctx, fmt.Sprintf(thirdPartyCookiesJS, e.issuer+"/protocol/openid-connect/3p-cookies/step1.html"))
+	if err != nil || support != "supported" {
+		t.Errorf("third-party cookie check = %q, %v, want supported", support, err)
+	}
+
+	hasIframe, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector('iframe[title="keycloak-session-iframe"]')`))
+	if err != nil || !hasIframe {
+		t.Errorf("keycloak-js session check iframe present = %v, %v, want true", hasIframe, err)
+	}
+	sid, err := chromedp.Run(ctx, chromedp.Evaluate[string](`keycloak.sessionId`))
+	if err != nil || sid == "" {
+		t.Fatalf("keycloak.sessionId = %q, %v, want the session id", sid, err)
+	}
+	iframeURL := e.issuer + "/protocol/openid-connect/login-status-iframe.html"
+	for _, tt := range []struct{ message, want string }{
+		{keycloakJSClient + " " + sid, "unchanged"},
+		{keycloakJSClient + " another-session", "changed"},
+		{"no-such-client " + sid, "error"},
+	} {
+		got, err := evalPromise[string](ctx, fmt.Sprintf(sessionIframeJS, iframeURL, tt.message))
+		if err != nil || got != tt.want {
+			t.Errorf("session iframe reply to %q = %q, %v, want %s", tt.message, got, err, tt.want)
+		}
+	}
+
+	// After a logout in another tab of the same browser context, the
+	// KEYCLOAK_SESSION cookie is gone.
+	other, cancelOther := chromedp.NewContext(ctx)
+	defer cancelOther()
+	if err := chromedp.Do(other, chromedp.Navigate(e.issuer+"/protocol/openid-connect/logout")); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(other, chromedp.Click(chromedp.ID("kc-logout"))); err != nil {
+		t.Fatalf("confirming the logout: %v", err)
+	}
+	if err := chromedp.Do(other, chromedp.WaitVisible(chromedp.ID("kc-info-message"))); err != nil {
+		t.Fatalf("waiting for the logged-out page: %v", err)
+	}
+	if got, err := evalPromise[string](ctx, fmt.Sprintf(sessionIframeJS, iframeURL, keycloakJSClient+" "+sid)); err != nil || got != "changed" {
+		t.Errorf("session iframe reply after logout = %q, %v, want changed", got, err)
 	}
 }
 
 func TestKeycloakJSSilentCheckSSO(t *testing.T) {
 	t.Parallel()
-	e, origin := startKeycloakJSPage(t)
-	require3pCookiePages(t, e)
+	_, origin := startKeycloakJSPage(t)
 	b := sharedBrowser(t)
 	ctx, _ := b.newTab(t)
 

@@ -47,7 +47,7 @@ var libraryDescriptions = map[string]string{
 		"which makes it verify the signatures of ID tokens from the token endpoint against the JWKS.",
 	"keycloak-js": "keycloak-js 26.2.4 in headless Chromium: `init` with `onLoad: 'login-required'`, " +
 		"`pkceMethod: 'S256'` and `checkLoginIframe: false`, then `updateToken`. The session check iframe " +
-		"is off because it needs 3p-cookies/step1.html, which the emulator does not serve yet.",
+		"is off so that each case tests token handling alone; TestKeycloakJSSessionIframe covers the iframe.",
 }
 
 // Notes shared by several cells.

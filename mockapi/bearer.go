@@ -86,6 +86,7 @@ type verifier struct {
 	clock  clock.Clock
 	leeway time.Duration
 	cache  *tokenCache // nil when caching is off
+	faults []Fault     // Config.Faults
 }
 
 // verify returns the principal of a valid access token of workspace. The
@@ -117,6 +118,9 @@ func (v *verifier) verify(ctx context.Context, workspace, raw string) (*principa
 	}
 
 	payload, err := jws.Verify(key.Key)
+	if err != nil && slices.Contains(v.faults, FaultSkipSignature) {
+		payload, err = jws.UnsafePayloadWithoutVerification(), nil
+	}
 	if err != nil {
 		return nil, invalidToken("token signature is invalid").WithCause(err)
 	}
@@ -228,7 +232,7 @@ func (v *verifier) checkClaims(workspace string, now time.Time, std *jwt.Claims,
 	// Type: Keycloak 26 signs access, ID and refresh tokens alike and marks
 	// each kind with the "typ" claim in the payload (not the JOSE header), so
 	// an ID token must not pass for an access token.
-	if extra.Type != protocol.TokenTypeBearer {
+	if extra.Type != protocol.TokenTypeBearer && !slices.Contains(v.faults, FaultAcceptIDToken) {
 		return nil, invalidToken(fmt.Sprintf("token type %q is not allowed, expected %q", extra.Type, protocol.TokenTypeBearer))
 	}
 

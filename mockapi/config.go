@@ -80,6 +80,11 @@ type Config struct {
 	// fixtures.AppsFile.
 	Seed func(workspace string) ([]byte, bool)
 
+	// Faults break single token or permission checks, to prove the
+	// conformance kit's smartmate checks able to fail. It is a testing aid
+	// that Smartmate's API does not have. Default: none.
+	Faults []Fault
+
 	// InsecureDisableAuth skips token validation and permission checks. It
 	// exists for BenchmarkQueryNoAuth, which measures the handler without
 	// authentication. Never set it in a server.

@@ -57,7 +57,7 @@ func New(cfg Config) (*Handler, error) {
 
 	h := &Handler{cfg: cfg, mux: http.NewServeMux(), exec: exec}
 	if !cfg.InsecureDisableAuth {
-		h.verifier = &verifier{issuer: cfg.Issuer, keys: cfg.Keys, clock: cfg.Clock, leeway: cfg.Leeway}
+		h.verifier = &verifier{issuer: cfg.Issuer, keys: cfg.Keys, clock: cfg.Clock, leeway: cfg.Leeway, faults: cfg.Faults}
 		if cfg.TokenCacheSize > 0 {
 			h.verifier.cache = newTokenCache(cfg.TokenCacheSize)
 		}
@@ -150,6 +150,9 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, workspace s
 	if perr != nil {
 		return nil, token, perr
 	}
+	if h.cfg.hasFault(FaultRejectAll) {
+		return nil, token, invalidToken("every token is rejected (fault api-rejects-all)")
+	}
 
 	pol := h.cfg.policy(workspace)
 	if pol.Audience != "" && !slices.Contains(p.audience, pol.Audience) {
@@ -169,7 +172,7 @@ func (h *Handler) authorize(p *principal, workspace string, op ast.Operation) *p
 	if op == ast.Mutation {
 		role = pol.WriteRole
 	}
-	if p.hasRole(pol.ClientID, role) {
+	if p.hasRole(pol.ClientID, role) || h.cfg.hasFault(FaultIgnoreRoles) {
 		return nil
 	}
 	return protocol.Errorf(protocol.ErrInsufficientScope, "a %s requires the %q role of client %q", op, role, pol.ClientID)
@@ -182,6 +185,10 @@ func (h *Handler) authorize(p *principal, workspace string, op ast.Operation) *p
 func (h *Handler) rejectBearer(w http.ResponseWriter, r *http.Request, workspace, clientID string, perr *protocol.Error) {
 	if perr == nil {
 		h.logRejected(r, workspace, clientID, http.StatusUnauthorized, "missing bearer token", nil)
+		if h.cfg.hasFault(FaultNoChallenge) {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
 		protocol.WriteBearerError(w, workspace, nil)
 		return
 	}

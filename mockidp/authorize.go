@@ -149,9 +149,12 @@ func (s *Server) parseAuthRequest(c *realmContext, p url.Values) (*authRequest, 
 	if err != nil {
 		return nil, err
 	}
+	if p, err = s.applyRequestObject(c, client, p); err != nil {
+		return nil, err
+	}
 	openid := contains(strings.Fields(p.Get("scope")), protocol.ScopeOpenID)
 	origin := requestOrigin(c.Request())
-	target, ok := verifyRedirectURI(client, origin, p.Get("redirect_uri"), openid)
+	target, ok := s.checkRedirectURI(c.realm, client, origin, p.Get("redirect_uri"), openid)
 	if !ok {
 		return nil, &errorPage{status: http.StatusBadRequest, message: "Invalid parameter: redirect_uri"}
 	}
@@ -175,6 +178,9 @@ func (s *Server) parseAuthRequest(c *realmContext, p url.Values) (*authRequest, 
 		return &authErrorRedirect{target: target, mode: req.responseMode, state: req.state, iss: c.issuer, err: pe}
 	}
 
+	if pe := s.authorizeRequestFault(c, p); pe != nil {
+		return nil, fail(pe)
+	}
 	req.responseMode = protocol.ResponseModeQuery
 	if err := checkResponseType(client, req, p.Get("response_type"), p.Get("response_mode")); err != nil {
 		return nil, fail(err)
@@ -182,13 +188,16 @@ func (s *Server) parseAuthRequest(c *realmContext, p url.Values) (*authRequest, 
 	if _, err := grantScopes(client, req.scope); err != nil {
 		return nil, fail(protocol.AsError(err))
 	}
+	if pe := checkClaimsParameter(p.Get("claims")); pe != nil {
+		return nil, fail(pe)
+	}
 	// Keycloak 26 requires a nonce whenever tokens come from this endpoint,
 	// except for a plain OAuth "token" request without openid.
 	if req.responseType.implicitOrHybrid() && req.nonce == "" && (openid || req.responseType.idToken || req.responseType.code) {
 		return nil, fail(protocol.New(protocol.ErrInvalidRequest, "Missing parameter: nonce"))
 	}
 	method, pe := checkPKCERequest(client, req.codeChallenge, req.challengeMethod)
-	if pe != nil {
+	if pe != nil && !s.providerFault(c.realm, FaultPKCERequestUnchecked) {
 		return nil, fail(pe)
 	}
 	req.challengeMethod = method
@@ -265,6 +274,7 @@ func checkResponseType(client *Client, req *authRequest, rawType, rawMode string
 func (s *Server) authorize(c *realmContext, req *authRequest) error {
 	now := s.clock.Now()
 	client, _ := c.realm.Client(req.clientID)
+	s.dropIgnoredAuthParams(c.realm, req)
 	session, user := s.ssoSession(c, now)
 	if session != nil && req.idTokenHint != "" && !s.hintMatchesUser(c, req.idTokenHint, user) {
 		// NOTE: Keycloak 26 is believed to treat a hint for another user

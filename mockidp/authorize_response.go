@@ -77,17 +77,17 @@ func (s *Server) authorizationResponse(c *realmContext, req *authRequest, sessio
 	}
 
 	var params []param
-	if req.state != "" {
-		params = append(params, param{"state", req.state})
+	if state := s.responseState(realm, req.state); state != "" {
+		params = append(params, param{"state", state})
 	}
-	if client.Attributes["exclude.session.state.from.auth.response"] != "true" {
+	if client.Attributes["exclude.session.state.from.auth.response"] != "true" && !s.providerFault(realm, FaultSessionStateMissing) {
 		params = append(params, param{"session_state", session.id})
 	}
-	params = append(params, param{"iss", c.issuer})
+	params = append(params, param{"iss", s.responseIssuer(c)})
 
 	var code string
 	if req.responseType.code {
-		code = randomID()
+		code = s.authorizationCode(realm)
 		entry := &authCode{
 			clientID: client.ClientID, redirectURI: req.redirectURI, sessionID: session.id,
 			scope: req.scope, nonce: req.nonce, acr: acr,
@@ -155,6 +155,12 @@ func (s *Server) writeAuthResponse(c echo.Context, target, mode string, params [
 	if mode == protocol.ResponseModeFormPost {
 		return s.renderPage(c, http.StatusOK, "form_post", &page{Title: "Submit This Form", FormAction: template.URL(target), Params: params})
 	}
+	return c.Redirect(http.StatusFound, responseLocation(target, mode, params))
+}
+
+// responseLocation returns target with params added to its query, or put
+// in its fragment in fragment mode.
+func responseLocation(target, mode string, params []param) string {
 	var b strings.Builder
 	for i, p := range params {
 		if i > 0 {
@@ -178,7 +184,7 @@ func (s *Server) writeAuthResponse(c echo.Context, target, mode string, params [
 			location += "#" + fragment
 		}
 	}
-	return c.Redirect(http.StatusFound, location)
+	return location
 }
 
 // writeAuthErrorRedirect sends an authorization error to the client:
@@ -188,8 +194,8 @@ func (s *Server) writeAuthErrorRedirect(c echo.Context, e *authErrorRedirect) er
 	if e.err.Description != "" {
 		params = append(params, param{"error_description", e.err.Description})
 	}
-	if e.state != "" {
-		params = append(params, param{"state", e.state})
+	if state := s.responseState(s.requestRealm(c), e.state); state != "" {
+		params = append(params, param{"state", state})
 	}
 	params = append(params, param{"iss", e.iss})
 	return s.writeAuthResponse(c, e.target, e.mode, params)

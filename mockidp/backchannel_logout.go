@@ -54,7 +54,7 @@ func (s *Server) sendBackchannelLogout(c *realmContext, client *Client, session 
 		claims.Sid = session.id
 	}
 	log := s.log.With("realm", c.realm.Name, "client_id", client.ClientID, "url", client.BackchannelLogoutURL)
-	token, err := signLogoutToken(c.keys, claims)
+	token, err := s.signLogoutTokenWithFaults(c, claims)
 	if err != nil {
 		log.Error("back-channel logout failed", "error", err)
 		return

@@ -19,6 +19,7 @@ func (s *Server) browserRoutes(realm, oidc *echo.Group) {
 
 	oidc.POST("/token/introspect", s.withRealm(s.cors(s.handleIntrospect)))
 	oidc.POST("/revoke", s.withRealm(s.cors(s.handleRevoke)))
+	s.iframeRoutes(oidc)
 
 	for path, methods := range map[string]string{
 		"/token":            "POST, OPTIONS",

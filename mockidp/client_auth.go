@@ -39,8 +39,11 @@ func authenticateClient(c *realmContext, f form) (*Client, error) {
 	}
 	if !fromHeader {
 		secret = f.get("client_secret")
+		if c.realm.hasFault(FaultPostSecretIgnored) {
+			secret = ""
+		}
 	}
-	if secret == "" || subtle.ConstantTimeCompare([]byte(secret), []byte(client.Secret)) != 1 {
+	if (secret == "" || subtle.ConstantTimeCompare([]byte(secret), []byte(client.Secret)) != 1) && !c.realm.hasFault(FaultClientSecretUnchecked) {
 		return nil, errClientSecret
 	}
 	c.Set(ctxCORSClient, client)
@@ -53,7 +56,7 @@ func clientCredentials(c *realmContext, f form) (id, secret string, fromHeader b
 	header := c.Request().Header.Get("Authorization")
 	if header != "" {
 		scheme, value, _ := strings.Cut(header, " ")
-		if strings.EqualFold(scheme, "Basic") {
+		if strings.EqualFold(scheme, "Basic") && !c.realm.hasFault(FaultBasicAuthIgnored) {
 			if id, secret, ok := parseBasic(strings.TrimSpace(value)); ok {
 				return id, secret, true, nil
 			}

@@ -26,6 +26,7 @@ type discoveryDocument struct {
 	SubjectTypesSupported                  []string `json:"subject_types_supported"`
 	PromptValuesSupported                  []string `json:"prompt_values_supported,omitempty"`
 	IDTokenSigningAlgValuesSupported       []string `json:"id_token_signing_alg_values_supported"`
+	RequestObjectSigningAlgValues          []string `json:"request_object_signing_alg_values_supported,omitempty"`
 	ResponseModesSupported                 []string `json:"response_modes_supported,omitempty"`
 	TokenEndpointAuthMethodsSupported      []string `json:"token_endpoint_auth_methods_supported"`
 	IntrospectionEndpointAuthMethods       []string `json:"introspection_endpoint_auth_methods_supported,omitempty"`
@@ -35,6 +36,7 @@ type discoveryDocument struct {
 	ScopesSupported                        []string `json:"scopes_supported"`
 	RequestParameterSupported              bool     `json:"request_parameter_supported"`
 	RequestURIParameterSupported           bool     `json:"request_uri_parameter_supported"`
+	RequireRequestURIRegistration          bool     `json:"require_request_uri_registration"`
 	CodeChallengeMethodsSupported          []string `json:"code_challenge_methods_supported,omitempty"`
 	RevocationEndpoint                     string   `json:"revocation_endpoint,omitempty"`
 	RevocationEndpointAuthMethods          []string `json:"revocation_endpoint_auth_methods_supported,omitempty"`
@@ -69,7 +71,11 @@ func newDiscovery(issuer string) *discoveryDocument {
 		IntrospectionEndpoint: oidc + "/token/introspect",
 		UserinfoEndpoint:      oidc + "/userinfo",
 		EndSessionEndpoint:    oidc + "/logout",
-		JWKSURI:               oidc + "/certs",
+		// Keycloak 26 hard-codes both front-channel logout flags.
+		FrontchannelLogoutSessionSupported: boolPtr(true),
+		FrontchannelLogoutSupported:        boolPtr(true),
+		JWKSURI:                            oidc + "/certs",
+		CheckSessionIframe:                 oidc + "/login-status-iframe.html",
 		// Keycloak 24 and later sort grant types alphabetically.
 		GrantTypesSupported: []string{"authorization_code", "client_credentials", "implicit", "password", "refresh_token"},
 		ACRValuesSupported:  []string{"0", "1"},
@@ -79,14 +85,21 @@ func newDiscovery(issuer string) *discoveryDocument {
 		SubjectTypesSupported: []string{"public"},
 		// Keycloak 26 also lists consent; the emulator has no consent
 		// screen, so it lists only the prompts it honours.
-		PromptValuesSupported:                  []string{"none", "login"},
-		IDTokenSigningAlgValuesSupported:       []string{"RS256"},
+		PromptValuesSupported:            []string{"none", "login"},
+		IDTokenSigningAlgValuesSupported: []string{"RS256"},
+		// Keycloak 26 lists its signature algorithms plus none; the
+		// emulator verifies only RS256.
+		RequestObjectSigningAlgValues:          []string{"none", "RS256"},
 		ResponseModesSupported:                 []string{"query", "fragment", "form_post"},
 		TokenEndpointAuthMethodsSupported:      clientAuth,
 		IntrospectionEndpointAuthMethods:       clientAuth,
 		ClaimsSupported:                        claimsSupported,
 		ClaimTypesSupported:                    []string{"normal"},
+		ClaimsParameterSupported:               true,
 		ScopesSupported:                        scopesSupported,
+		RequestParameterSupported:              true,
+		RequestURIParameterSupported:           true,
+		RequireRequestURIRegistration:          true,
 		CodeChallengeMethodsSupported:          []string{"plain", "S256"},
 		RevocationEndpoint:                     oidc + "/revoke",
 		RevocationEndpointAuthMethods:          clientAuth,
@@ -139,6 +152,9 @@ func (s *Server) handleDiscovery(c *realmContext) error {
 	if err != nil {
 		return err
 	}
+	if body, err = s.discoveryWithFaults(c, body); err != nil {
+		return err
+	}
 	allowAnyOrigin(c)
 	c.Response().Header().Set("Cache-Control", "no-cache")
 	return c.Blob(http.StatusOK, "application/json", body)
@@ -148,7 +164,11 @@ func (s *Server) handleDiscovery(c *realmContext) error {
 func (s *Server) handleJWKS(c *realmContext) error {
 	allowAnyOrigin(c)
 	c.Response().Header().Set("Cache-Control", "no-cache")
-	return c.Blob(http.StatusOK, "application/json", c.keys.jwks)
+	body, err := s.jwksWithFaults(c)
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, "application/json", body)
 }
 
 // allowAnyOrigin adds the CORS headers with which Keycloak 26 opens

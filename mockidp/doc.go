@@ -1,10 +1,11 @@
 // Package mockidp emulates the per-realm OpenID Connect endpoints of
 // Keycloak 26: discovery, JWKS, the token endpoint, userinfo, the health
 // endpoints, and the browser flows: the authorization endpoint with its
-// login page and SSO cookies, RP-initiated and back-channel logout,
-// introspection and revocation. Paths, token claims, error bodies, page
-// texts and headers are Keycloak's, so that code written against Keycloak
-// works against it unchanged.
+// login page, SSO cookies and request objects, RP-initiated logout with
+// front-channel and back-channel notifications, the session check iframe
+// of keycloak-js, introspection and revocation. Paths, token claims, error
+// bodies, page texts and headers are Keycloak's, so that code written
+// against Keycloak works against it unchanged.
 //
 // A Server is an http.Handler. Realms are loaded from Keycloak's realm-export
 // JSON, the format of `kc.sh export` and `kc.sh import`, and the embedded demo
@@ -18,8 +19,19 @@
 // host names, and with a per-request issuer the tokens that one of them gets
 // would fail validation in the other.
 //
+// Testing aids that Keycloak does not have: the client attribute
+// "smartmate.mock.auto-login-user" signs a user in without the login form;
+// the endpoints POST /realms/{realm}/testing/rotate-keys and
+// POST /realms/{realm}/testing/clients/{clientId}/rp-fault rotate keys and
+// set relying-party faults (RPFault), which damage one client's tokens; and
+// provider faults (ProviderFault), set with the realm attribute
+// "smartmate.mock.faults" or WithProviderFaults, break one behaviour of a
+// realm so that a test can prove a conformance check able to fail.
+// docs/testing-extensions.md lists them all.
+//
 // References: OpenID Connect Core 1.0, OpenID Connect Discovery 1.0,
-// OpenID Connect RP-Initiated Logout 1.0, OpenID Connect Back-Channel
-// Logout 1.0, RFC 6749, RFC 6750, RFC 7009, RFC 7517, RFC 7636, RFC 7662,
-// RFC 8414, RFC 9207.
+// OpenID Connect RP-Initiated Logout 1.0, OpenID Connect Front-Channel
+// Logout 1.0, OpenID Connect Back-Channel Logout 1.0, OpenID Connect
+// Session Management 1.0, RFC 6749, RFC 6750, RFC 7009, RFC 7517,
+// RFC 7636, RFC 7662, RFC 8414, RFC 9207.
 package mockidp

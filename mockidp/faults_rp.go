@@ -159,10 +159,14 @@ func (s *Server) signToken(c *realmContext, client *Client, kind tokenKind, clai
 		signer = c.keys.hmac
 	}
 	fault := s.rpFaults.get(c.realm.Name, client.ClientID)
-	if fault == FaultNone || !faultApplies(fault, kind) {
+	claimFaults := s.claimFaults(c.realm, kind)
+	if (fault == FaultNone || !faultApplies(fault, kind)) && !claimFaults {
 		return signJSON(signer, claims)
 	}
-	return faultyToken(c, fault, kind, claims)
+	if !faultApplies(fault, kind) {
+		fault = FaultNone
+	}
+	return faultyToken(c, fault, kind, claims, func(m map[string]any) { s.mutateProviderClaims(c.realm, kind, m) })
 }
 
 func faultApplies(f RPFault, kind tokenKind) bool {
@@ -178,19 +182,16 @@ func faultApplies(f RPFault, kind tokenKind) bool {
 
 // faultyToken builds a token with one defect. It is the slow path: the
 // claims go through a map so that any of them can be changed.
-func faultyToken(c *realmContext, fault RPFault, kind tokenKind, claims any) (string, error) {
+func faultyToken(c *realmContext, fault RPFault, kind tokenKind, claims any, mutateMore func(map[string]any)) (string, error) {
 	if fault == FaultRefreshNotJWT {
 		return "opaque-" + base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprint(time.Now().UnixNano()))), nil
 	}
-	raw, err := json.Marshal(claims)
+	m, err := claimMap(claims)
 	if err != nil {
 		return "", err
 	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return "", err
-	}
 	mutateClaims(fault, m)
+	mutateMore(m)
 	payload, err := json.Marshal(m)
 	if err != nil {
 		return "", err

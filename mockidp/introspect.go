@@ -20,7 +20,7 @@ func (s *Server) handleIntrospect(c *realmContext) error {
 	if err != nil {
 		return err
 	}
-	client, err := authenticateClient(c, f)
+	client, err := s.introspectionClient(c, f)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (s *Server) handleIntrospect(c *realmContext) error {
 	default:
 		return protocol.Errorf(protocol.ErrInvalidRequest, "Unsupported token type [%s].", hint)
 	}
-	body := s.introspect(c, raw)
+	body := s.introspectWithFaults(c, raw)
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.Blob(http.StatusOK, "application/json", body)
 }

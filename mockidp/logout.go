@@ -49,12 +49,12 @@ func (s *Server) handleLogout(c *realmContext) error {
 // logs out at once or shows the confirmation page first.
 func (s *Server) browserLogout(c *realmContext, p url.Values) error {
 	hint, target, clientID := p.Get("id_token_hint"), p.Get("post_logout_redirect_uri"), p.Get("client_id")
-	if target != "" && hint == "" && clientID == "" {
+	if target != "" && hint == "" && clientID == "" && !c.realm.hasFault(FaultLogoutRedirectWithoutHint) {
 		return &errorPage{status: http.StatusBadRequest, message: msgMissingIDHint}
 	}
 	var idToken *tokenClaims
 	if hint != "" {
-		claims, err := verifySigned(c.keys, hint)
+		claims, err := s.logoutHintClaims(c, hint)
 		// Keycloak 26 checks the hint's signature and type, not its expiry.
 		if err != nil || claims.Typ != protocol.TokenTypeID || claims.Iss != c.issuer {
 			return &errorPage{status: http.StatusBadRequest, message: msgInvalidIDHint}
@@ -69,10 +69,10 @@ func (s *Server) browserLogout(c *realmContext, p url.Values) error {
 	c.Set(ctxClientID, clientID)
 	client, _ := c.realm.Client(clientID)
 	if target != "" {
-		if client == nil {
+		if client == nil && !c.realm.hasFault(FaultLogoutRedirectWithoutHint) {
 			return &errorPage{status: http.StatusBadRequest, message: msgInvalidLogoutURI}
 		}
-		if _, ok := verifyPostLogoutRedirectURI(client, requestOrigin(c.Request()), target); !ok {
+		if _, ok := s.checkPostLogoutURI(c.realm, client, requestOrigin(c.Request()), target); !ok {
 			return &errorPage{status: http.StatusBadRequest, message: msgInvalidLogoutURI}
 		}
 	}
@@ -98,6 +98,9 @@ func (s *Server) browserLogout(c *realmContext, p url.Values) error {
 // confirmLogout shows Keycloak's "Do you want to log out?" page, whose form
 // posts a one-time session_code to /logout/logout-confirm.
 func (s *Server) confirmLogout(c *realmContext, pending *pendingLogout) error {
+	if c.realm.hasFault(FaultLogoutWithoutConfirmation) {
+		return s.logoutWithoutConfirmation(c, pending)
+	}
 	code := randomID()
 	now := s.clock.Now()
 	c.realm.browser.logouts.put(code, pending, now.Add(pendingLogoutLifespan), now)
@@ -138,18 +141,30 @@ func (s *Server) handleLogoutConfirm(c *realmContext) error {
 
 // finishLogout ends session, when there is one, clears the SSO cookies and
 // sends the browser to the post-logout redirect URI with state, or shows
-// "You are logged out".
+// "You are logged out". Both ways pass through a page that loads the
+// front-channel logout URLs of the session's clients, when it has any.
 func (s *Server) finishLogout(c *realmContext, session *userSession, pending *pendingLogout) error {
-	if session != nil {
+	var frames []string
+	if session != nil && !c.realm.hasFault(FaultLogoutKeepsSession) {
+		frames = frontchannelLogoutURLs(c, session)
 		s.endSession(c, session)
 	}
-	s.clearSSOCookies(c)
+	if !c.realm.hasFault(FaultLogoutKeepsSession) {
+		s.clearSSOCookies(c)
+	}
 	if pending.redirectURI == "" {
-		return s.renderPage(c, http.StatusOK, "info", &page{Heading: msgLoggedOut, Text: msgLoggedOut})
+		return s.renderPage(c, http.StatusOK, "info", &page{Heading: msgLoggedOut, Text: msgLoggedOut, LogoutFrames: frames})
 	}
 	var params []param
-	if pending.state != "" {
-		params = append(params, param{"state", pending.state})
+	if state := s.logoutState(c.realm, pending.state); state != "" {
+		params = append(params, param{"state", state})
+	}
+	if len(frames) > 0 {
+		next := pending.redirectURI
+		if len(params) > 0 {
+			next = responseLocation(next, protocol.ResponseModeQuery, params)
+		}
+		return s.renderFrontchannelLogout(c, frames, next)
 	}
 	if len(params) == 0 {
 		return c.Redirect(http.StatusFound, pending.redirectURI)
@@ -173,7 +188,9 @@ func (s *Server) logoutWithRefreshToken(c *realmContext, f form) error {
 	if err != nil {
 		return err
 	}
-	s.endSession(c, session)
+	if !c.realm.hasFault(FaultRefreshLogoutKeepsSession) {
+		s.endSession(c, session)
+	}
 	return c.NoContent(http.StatusNoContent)
 }
 
@@ -198,7 +215,7 @@ func (s *Server) endSession(c *realmContext, session *userSession) {
 		return
 	}
 	for _, id := range clients {
-		if client, ok := c.realm.Client(id); ok && client.BackchannelLogoutURL != "" {
+		if client, ok := c.realm.Client(id); ok && client.BackchannelLogoutURL != "" && !c.realm.hasFault(FaultBackchannelNotSent) {
 			s.sendBackchannelLogout(c, client, session)
 		}
 	}

@@ -29,6 +29,7 @@ type config struct {
 	maxBodyBytes    int64
 	realmKeys       map[string]realmKeyPair // keys that replace a realm file's, by realm name
 	rpFaults        []clientFault
+	providerFaults  []realmFaults
 	httpClient      *http.Client // sends back-channel logouts
 }
 

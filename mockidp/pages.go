@@ -18,7 +18,7 @@ var templateFiles embed.FS
 var pageTemplates = func() map[string]*template.Template {
 	layout := template.Must(template.ParseFS(templateFiles, "templates/layout.html"))
 	sets := map[string]*template.Template{}
-	for _, name := range []string{"login", "error", "info", "logout_confirm"} {
+	for _, name := range []string{"login", "error", "info", "logout_confirm", "frontchannel_logout"} {
 		t := template.Must(layout.Clone())
 		sets[name] = template.Must(t.ParseFS(templateFiles, "templates/"+name+".html"))
 	}
@@ -59,6 +59,12 @@ type page struct {
 	// replace.
 	FormAction template.URL
 	Params     []param
+
+	// LogoutFrames are the front-channel logout URLs that the page loads
+	// in hidden iframes, and ContinueURL is where the browser goes once
+	// they have loaded.
+	LogoutFrames []string
+	ContinueURL  template.URL
 }
 
 // cssPath is the path of the login theme's stylesheet, below the relative
@@ -82,6 +88,7 @@ func (s *Server) renderPage(c echo.Context, status int, name string, p *page) er
 		p.Title = "Sign in to " + p.Realm
 	}
 	p.CSS = s.cfg.relativePath + cssPath
+	s.changePageTexts(c, p)
 	var buf bytes.Buffer
 	if err := pageTemplates[name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		return err
@@ -91,7 +98,7 @@ func (s *Server) renderPage(c echo.Context, status int, name string, p *page) er
 	h.Set("X-Frame-Options", "SAMEORIGIN")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	return c.HTMLBlob(status, buf.Bytes())
+	return c.HTMLBlob(status, s.pageWithFaults(c, buf.Bytes()))
 }
 
 // writeErrorPage renders an error as Keycloak 26's "We are sorry..." page.

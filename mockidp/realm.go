@@ -25,6 +25,8 @@ type Realm struct {
 	Attributes           map[string]string
 	LoginWithEmail       bool
 
+	faults faultSet // provider faults, set by New
+
 	clients     map[string]*Client // by clientId
 	clientOrder []string
 	users       map[string]*User // by lower-cased username
@@ -68,6 +70,9 @@ type Client struct {
 	PostLogoutRedirectURIs      []string // nil means the redirect URIs
 	BackchannelLogoutURL        string
 	BackchannelLogoutSessionReq bool
+	FrontchannelLogout          bool
+	FrontchannelLogoutURL       string
+	FrontchannelLogoutSession   bool // frontchannel.logout.session.required
 
 	serviceAccount *User
 }

@@ -217,6 +217,10 @@ func (im *importer) client(r *Realm, path string, raw json.RawMessage) error {
 		DirectAccessGrants: boolOr(rep.DirectAccessGrantsEnabled, false),
 		ServiceAccounts:    boolOr(rep.ServiceAccountsEnabled, false),
 		ConsentRequired:    boolOr(rep.ConsentRequired, false),
+		// NOTE: an absent frontchannelLogout is read as false, believed to
+		// be the model default of Keycloak 26's realm import. Its admin
+		// API turns the setting on for new clients.
+		FrontchannelLogout: boolOr(rep.FrontchannelLogout, false),
 		DefaultScopes:      rep.DefaultClientScopes,
 		OptionalScopes:     rep.OptionalClientScopes,
 		Attributes:         rep.Attributes,
@@ -280,6 +284,10 @@ func (im *importer) clientAttributes(c *Client, path string) error {
 		return err
 	}
 	c.BackchannelLogoutURL = a["backchannel.logout.url"]
+	if c.FrontchannelLogoutSession, err = im.boolAttr(a, path, "frontchannel.logout.session.required", true); err != nil {
+		return err
+	}
+	c.FrontchannelLogoutURL = a["frontchannel.logout.url"]
 	// Keycloak 26 joins post-logout redirect URIs with "##". A missing
 	// value or a leading "+" means the client's redirect URIs, a leading
 	// "-" means none.

@@ -32,28 +32,31 @@ func (s *Server) handleRevoke(c *realmContext) error {
 
 	claims, err := s.readRevokedToken(c, raw)
 	if err != nil {
-		return c.Blob(http.StatusOK, "application/json", invalidTokenBody)
+		return c.Blob(s.unknownRevokedTokenStatus(c.realm), "application/json", invalidTokenBody)
 	}
 	switch claims.Typ {
 	case protocol.TokenTypeBearer, protocol.TokenTypeRefresh, protocol.TokenTypeOffline:
 	default:
 		return protocol.New(protocol.ErrUnsupportedTokenType, "Unsupported token type")
 	}
-	if claims.Azp != client.ClientID {
+	if claims.Azp != client.ClientID && !c.realm.hasFault(FaultRevocationCrossClient) {
 		return protocol.New(protocol.ErrInvalidRequest, "Unmatching clients")
 	}
 
 	now := s.clock.Now()
+	if c.realm.hasFault(FaultRevocationNoop) {
+		return s.revokedResponse(c)
+	}
 	if claims.Typ == protocol.TokenTypeBearer {
 		c.realm.browser.revoke(claims.JTI, time.Unix(claims.Exp, 0), now)
-		return c.NoContent(http.StatusOK)
+		return s.revokedResponse(c)
 	}
 	session, ok := c.realm.sessions.get(claims.Sid)
 	if !ok {
 		return c.Blob(http.StatusOK, "application/json", invalidTokenBody)
 	}
-	session.detachClient(client.ClientID)
-	return c.NoContent(http.StatusOK)
+	session.detachClient(claims.Azp)
+	return s.revokedResponse(c)
 }
 
 // readRevokedToken verifies a token of this realm, access or refresh.

@@ -56,6 +56,9 @@ func New(opts ...Option) (*Server, error) {
 	if err := s.initFaults(); err != nil {
 		return nil, err
 	}
+	if err := s.initProviderFaults(); err != nil {
+		return nil, err
+	}
 	s.echo = s.routes()
 	return s, nil
 }
@@ -190,6 +193,9 @@ func (s *Server) withRealm(h func(*realmContext) error) echo.HandlerFunc {
 		name := c.Param("realm")
 		r, ok := s.realms[name]
 		if !ok {
+			r, ok = s.fallbackRealm()
+		}
+		if !ok {
 			// Keycloak 26 responds to an unknown realm with this body.
 			// NOTE: the exact body is believed, not confirmed, for 26.
 			return errRealmNotFound
@@ -240,10 +246,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 			err = protocol.New(protocol.ErrInvalidRequest, http.StatusText(he.Code)).WithStatus(he.Code)
 		}
 	}
-	pe := protocol.AsError(err)
+	pe := s.errorWithFaults(c, protocol.AsError(err))
 	s.logRejected(c, pe)
 	var bc *bearerChallenge
 	if errors.As(err, &bc) {
+		if bc.err != nil {
+			bc.err = s.errorWithFaults(c, bc.err)
+		}
 		protocol.WriteBearerError(c.Response(), bc.realm, bc.err)
 		return
 	}
@@ -260,6 +269,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	var redirect *authErrorRedirect
 	if errors.As(err, &redirect) {
+		redirect.err = s.errorWithFaults(c, redirect.err)
 		if werr := s.writeAuthErrorRedirect(c, redirect); werr != nil {
 			s.log.Debug("writing error redirect failed", "error", werr)
 		}
@@ -433,6 +443,9 @@ func truncate(v string) string {
 // serves: Keycloak 26 knows only openid-connect (and SAML, which the
 // emulator does not serve).
 func (s *Server) handleUnknownProtocol(c *realmContext) error {
+	if answered, err := s.tokenGETFault(c); answered {
+		return err
+	}
 	if c.Param("protocol") != "openid-connect" {
 		return errNoProtocol
 	}

@@ -118,7 +118,7 @@ func (s *Server) clearSSOCookies(c *realmContext) {
 // the request's KEYCLOAK_IDENTITY cookie, or nil.
 func (s *Server) ssoSession(c *realmContext, now time.Time) (*userSession, *User) {
 	ck, err := c.Cookie(cookieIdentity)
-	if err != nil || ck.Value == "" {
+	if err != nil || ck.Value == "" || c.realm.hasFault(FaultSSODisabled) {
 		return nil, nil
 	}
 	claims, err := verifyRefresh(c.keys, ck.Value)

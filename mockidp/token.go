@@ -38,12 +38,12 @@ func (s *Server) handleToken(c *realmContext) error {
 		return protocol.New(protocol.ErrAccessDenied, "Realm not enabled").WithStatus(http.StatusForbidden)
 	}
 	grant := f.get("grant_type")
-	if grant == "" {
+	if grant == "" && !c.realm.hasFault(FaultMissingGrantTypeUnsupported) {
 		return protocol.New(protocol.ErrInvalidRequest, "Missing form parameter: grant_type")
 	}
 	handler, ok := s.grants()[grant]
 	if !ok {
-		return protocol.New(protocol.ErrUnsupportedGrantType, "Unsupported grant_type")
+		return s.unsupportedGrantError(c.realm)
 	}
 	client, err := authenticateClient(c, f)
 	if err != nil {
@@ -52,7 +52,7 @@ func (s *Server) handleToken(c *realmContext) error {
 	if client.BearerOnly {
 		return protocol.New(protocol.ErrInvalidClient, "Bearer-only not allowed").WithStatus(http.StatusBadRequest)
 	}
-	if name := f.duplicated(); name != "" {
+	if name := f.duplicated(); name != "" && !c.realm.hasFault(FaultDuplicateParamAccepted) {
 		return protocol.New(protocol.ErrInvalidRequest, "duplicated parameter")
 	}
 	resp, err := handler(c, client, f)
@@ -81,6 +81,7 @@ func writeTokenResponse(c *realmContext, resp *tokenResponse) error {
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
+	breakTokenHeaders(c)
 	return c.Blob(http.StatusOK, "application/json", body)
 }
 
@@ -112,7 +113,7 @@ func (s *Server) issueTokens(c *realmContext, g *grantContext, withRefresh bool)
 		if err != nil {
 			return nil, err
 		}
-		resp.RefreshToken = rt
+		resp.RefreshToken = s.refreshTokenWithFaults(c.realm, rt)
 		if !g.session.offline {
 			resp.RefreshExpiresIn = int64(refreshExp.Sub(g.now) / time.Second)
 		}

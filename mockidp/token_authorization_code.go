@@ -30,13 +30,13 @@ func (s *Server) grantAuthorizationCode(c *realmContext, client *Client, f form)
 	if !found {
 		return nil, errCodeInvalid
 	}
-	if !code.used.CompareAndSwap(false, true) {
+	if !code.used.CompareAndSwap(false, true) && !s.providerFault(realm, FaultCodeReusable) {
 		// Keycloak 26 treats a second use as a stolen code and ends the
 		// session that it was issued in, with the tokens of the first use.
 		if session, ok := realm.sessions.get(code.sessionID); ok {
 			s.endSession(c, session)
 		}
-		return nil, errCodeInvalid
+		return nil, s.reusedCodeError(realm)
 	}
 	if expired {
 		return nil, errCodeExpired
@@ -54,22 +54,22 @@ func (s *Server) grantAuthorizationCode(c *realmContext, client *Client, f form)
 		return nil, protocol.New(protocol.ErrInvalidGrant, "User disabled")
 	}
 
-	if code.redirectURI != "" && code.redirectURI != f.get("redirect_uri") {
+	if code.redirectURI != "" && code.redirectURI != f.get("redirect_uri") && !s.providerFault(realm, FaultCodeUnboundRedirect) {
 		return nil, errCodeRedirectURI
 	}
-	if code.clientID != client.ClientID {
+	if code.clientID != client.ClientID && !s.providerFault(realm, FaultCodeUnboundClient) {
 		// NOTE: newer Keycloak releases send "Auth error: Found different
 		// client_id in clientSession"; which release switched is unknown.
 		return nil, errCodeClient
 	}
-	if !client.StandardFlow {
+	if !client.StandardFlow && !s.providerFault(realm, FaultCodeUnboundClient) {
 		return nil, errCodeStandardFlow
 	}
 	if !session.touch(client.ClientID, now, realm.SSOSessionIdle, realm.SSOSessionMax) {
 		return nil, errSessionInactive
 	}
 
-	if err := checkPKCEVerifier(code.codeChallenge, code.challengeMethod, f.get("code_verifier")); err != nil {
+	if err := checkPKCEVerifier(code.codeChallenge, s.pkceMethod(realm, code.challengeMethod), f.get("code_verifier")); err != nil && !s.providerFault(realm, FaultPKCEUnchecked) {
 		return nil, err
 	}
 	scope, err := grantScopes(client, code.scope)

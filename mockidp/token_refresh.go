@@ -39,7 +39,7 @@ func (s *Server) grantRefreshToken(c *realmContext, client *Client, f form) (*to
 		// (RFC 6749 section 6).
 		granted := strings.Fields(rt.Scope)
 		for _, name := range strings.Fields(requested) {
-			if !contains(granted, name) {
+			if !contains(granted, name) && !c.realm.hasFault(FaultRefreshScopeWidened) {
 				return nil, protocol.Errorf(protocol.ErrInvalidScope, "Invalid scopes: %s", requested)
 			}
 		}
@@ -75,7 +75,7 @@ func (s *Server) checkRefreshToken(c *realmContext, client *Client, raw string, 
 	if checkExpiry && rt.expired(now) {
 		return nil, nil, nil, errRefreshExpired
 	}
-	if rt.Azp != client.ClientID {
+	if rt.Azp != client.ClientID && !c.realm.hasFault(FaultRefreshUnboundClient) {
 		return nil, nil, nil, errRefreshClient
 	}
 	user, ok := c.realm.UserByID(rt.Sub)
@@ -92,7 +92,7 @@ func (s *Server) checkRefreshToken(c *realmContext, client *Client, raw string, 
 	if !ok || session.userID != user.ID || !session.active(now, c.realm.SSOSessionIdle, c.realm.SSOSessionMax) {
 		return nil, nil, nil, errSessionInactive
 	}
-	if !session.hasClient(client.ClientID) {
+	if !session.hasClient(client.ClientID) && !c.realm.hasFault(FaultRefreshUnboundClient) {
 		// The client's refresh token was revoked, which signs the client
 		// out of the session.
 		return nil, nil, nil, errSessionNoClient

@@ -20,6 +20,9 @@ type userinfoResponse struct {
 // empty body, and responds 403 insufficient_scope for a token without the
 // openid scope.
 func (s *Server) handleUserinfo(c *realmContext) error {
+	if c.Request().Method == http.MethodPost && c.realm.hasFault(FaultUserinfoPOSTRejected) {
+		return errNoMethod
+	}
 	raw, err := s.userinfoToken(c)
 	if err != nil {
 		return err
@@ -27,7 +30,7 @@ func (s *Server) handleUserinfo(c *realmContext) error {
 	challenge := func(description string) error {
 		return &bearerChallenge{realm: c.realm.Name, err: protocol.New(protocol.ErrInvalidToken, description)}
 	}
-	claims, err := verifySigned(c.keys, raw)
+	claims, err := s.userinfoClaims(c, raw)
 	if err != nil {
 		return challenge("Token verification failed")
 	}
@@ -57,7 +60,7 @@ func (s *Server) handleUserinfo(c *realmContext) error {
 			return challenge("User session not found or doesn't have client attached on it")
 		}
 	}
-	if !contains(strings.Fields(claims.Scope), protocol.ScopeOpenID) {
+	if !contains(strings.Fields(claims.Scope), protocol.ScopeOpenID) && !c.realm.hasFault(FaultUserinfoIgnoresOpenID) {
 		return &bearerChallenge{realm: c.realm.Name, err: protocol.New(protocol.ErrInsufficientScope, "Missing openid scope")}
 	}
 	scope, err := grantScopes(client, claims.Scope)
@@ -65,7 +68,7 @@ func (s *Server) handleUserinfo(c *realmContext) error {
 		return challenge("Token verification failed")
 	}
 	g := &grantContext{user: user, scope: scope}
-	body, err := json.Marshal(userinfoResponse{Sub: user.ID, profileClaims: g.profile()})
+	body, err := json.Marshal(s.userinfoBody(c.realm, user, g))
 	if err != nil {
 		return err
 	}
@@ -94,13 +97,13 @@ func (s *Server) userinfoToken(c *realmContext) (string, error) {
 		fromForm = f.get("access_token")
 	}
 	switch {
-	case fromHeader != "" && fromForm != "":
+	case fromHeader != "" && fromForm != "" && !c.realm.hasFault(FaultUserinfoTwoMethods):
 		return "", protocol.New(protocol.ErrInvalidRequest, "More than one method used for including an access token")
 	case fromHeader != "":
 		return fromHeader, nil
 	case fromForm != "":
 		return fromForm, nil
 	default:
-		return "", &bearerChallenge{realm: c.realm.Name}
+		return "", s.missingTokenError(c)
 	}
 }

@@ -20,6 +20,8 @@ const (
 	ErrConsentRequired         = "consent_required"
 	ErrRequestNotSupported     = "request_not_supported"
 	ErrRequestURINotSupported  = "request_uri_not_supported"
+	ErrInvalidRequestObject    = "invalid_request_object"
+	ErrInvalidRequestURI       = "invalid_request_uri"
 	ErrNotFound                = "not_found"
 )
 

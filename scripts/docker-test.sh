@@ -13,10 +13,10 @@
 #
 # Environment:
 #   DOCKER_TEST_PORT          host port for the container (default 18080)
-#   DOCKER_TEST_CONFORMANCE   "report" (default): conformance failures are
-#                             printed, and only an unreachable provider
-#                             fails the test; "strict": any failed check
-#                             fails the test; "off": skip the kit
+#   DOCKER_TEST_CONFORMANCE   "strict" (default): any failed check fails
+#                             the test; "report": failures are printed and
+#                             only an unreachable provider fails the test;
+#                             "off": skip the kit
 #   IMAGE                     image name (default smartmate-mock:latest)
 set -euo pipefail
 
@@ -25,7 +25,7 @@ export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin"
 
 PORT="${DOCKER_TEST_PORT:-18080}"
 IMAGE="${IMAGE:-smartmate-mock:latest}"
-CONFORMANCE="${DOCKER_TEST_CONFORMANCE:-report}"
+CONFORMANCE="${DOCKER_TEST_CONFORMANCE:-strict}"
 NAME="smartmate-mock-test-$$"
 BARE_NAME="smartmate-mock-bare-$$"
 BASE="http://127.0.0.1:${PORT}"
@@ -208,7 +208,8 @@ log "broken realm file rejected with exit status 2"
 # 8. The conformance kit, when this tree has it.
 if [ -d cmd/smartmate-conformance ] && [ "$CONFORMANCE" != off ]; then
 	set +e
-	go run ./cmd/smartmate-conformance --issuer "$BASE/realms/demo"
+	go run ./cmd/smartmate-conformance --issuer "$BASE/realms/demo" \
+		--expected-failures conformance/testdata/container-expected.json
 	code=$?
 	set -e
 	case "$code" in

@@ -3,7 +3,7 @@
 // parameter "mode" chooses the init options: login-required (the
 // default), login-required-defaults (with the session check iframe),
 // check-sso, or check-sso-silent (check-sso with the hidden iframe of
-// silent-check-sso.html).
+// silent-check-sso.html, and the session check iframe).
 import Keycloak from '/keycloak-js/keycloak.js'
 
 /** Returns a JSON-friendly description of what keycloak-js threw. */
@@ -20,10 +20,8 @@ const config = await (await fetch('/config.json')).json()
 const keycloak = new Keycloak({ url: config.url, realm: config.realm, clientId: config.clientId })
 window.keycloak = keycloak
 
-// NOTE: the session check iframe is off except in mode
-// login-required-defaults, because keycloak-js first loads the
-// emulator's 3p-cookies/step1.html for it, which the emulator does not
-// serve yet, and init then fails when messageReceiveTimeout ends.
+// The session check iframe is off in modes login-required and check-sso,
+// so that those modes test the redirect flows alone.
 const options = { pkceMethod: 'S256', checkLoginIframe: false }
 switch (mode) {
   case 'login-required':
@@ -39,6 +37,7 @@ switch (mode) {
     break
   case 'check-sso-silent':
     options.onLoad = 'check-sso'
+    delete options.checkLoginIframe
     options.silentCheckSsoRedirectUri = `${location.origin}/silent-check-sso.html`
     options.messageReceiveTimeout = 5000
     break
