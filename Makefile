@@ -7,7 +7,7 @@ IMAGE ?= smartmate-mock:latest
 IMAGE_CONTEXT := build/image
 CA_CERTS ?= /etc/ssl/certs/ca-certificates.crt
 
-.PHONY: all build test test-go lint image docker-test conformance-binary crosscheck
+.PHONY: all build test test-go lint image docker-test conformance-binary crosscheck bench bench-smoke
 
 all: build
 
@@ -19,7 +19,7 @@ build:
 # conformance CLI against the binary, the cross-check against oidc-provider,
 # and the container test. The installs of Chromium and Docker need root, as
 # CI has.
-test: lint test-go conformance-binary crosscheck docker-test
+test: lint test-go conformance-binary crosscheck docker-test bench-smoke
 
 conformance-binary:
 	scripts/conformance-binary.sh
@@ -53,3 +53,13 @@ image:
 # runs it with a realm file mounted and checks a token round trip.
 docker-test:
 	scripts/docker-test.sh
+
+# bench measures throughput, latency, cold start and memory next to peers
+# and rewrites docs/benchmarks.md and its plots (about 6 minutes).
+bench:
+	cd bench && $(GO) run ./cmd/bench -docs ../docs
+
+# bench-smoke tests the benchmark module and runs every measurement once
+# for a second; the figures it prints are not published.
+bench-smoke:
+	cd bench && $(GO) vet ./... && $(GO) test ./... && $(GO) run ./cmd/bench -quick
