@@ -167,3 +167,17 @@ func TestSetFaultEndpoint(t *testing.T) {
 		t.Errorf("unknown client = %d, want 404", status)
 	}
 }
+
+func TestTestingEndpointsCanBeTurnedOff(t *testing.T) {
+	t.Parallel()
+	e := startEmulator(t, WithoutTestingEndpoints())
+	status, _, _ := postForm(t, e.Issuer("demo")+"/testing/rotate-keys", url.Values{}, "", "")
+	if status != http.StatusNotFound {
+		t.Errorf("rotate-keys with the endpoints off = %d, want 404", status)
+	}
+	on := startEmulator(t)
+	status, _, body := postForm(t, on.Issuer("demo")+"/testing/rotate-keys", url.Values{"keep": {"no"}}, "", "")
+	if status != http.StatusBadRequest || !strings.Contains(string(body), `keep must be true or false, got \"no\"`) {
+		t.Errorf("rotate-keys with keep=no = %d %s, want 400 naming the value", status, body)
+	}
+}

@@ -19,18 +19,19 @@ type realmSource struct {
 }
 
 type config struct {
-	frontendURL     string
-	relativePath    string
-	hostFromRequest bool
-	clock           clock.Clock
-	logger          *slog.Logger
-	sources         []realmSource
-	noDefaultRealm  bool
-	maxBodyBytes    int64
-	realmKeys       map[string]realmKeyPair // keys that replace a realm file's, by realm name
-	rpFaults        []clientFault
-	providerFaults  []realmFaults
-	httpClient      *http.Client // sends back-channel logouts
+	frontendURL        string
+	relativePath       string
+	hostFromRequest    bool
+	clock              clock.Clock
+	logger             *slog.Logger
+	sources            []realmSource
+	noDefaultRealm     bool
+	maxBodyBytes       int64
+	realmKeys          map[string]realmKeyPair // keys that replace a realm file's, by realm name
+	rpFaults           []clientFault
+	noTestingEndpoints bool
+	providerFaults     []realmFaults
+	httpClient         *http.Client // sends back-channel logouts
 }
 
 // WithFrontendURL sets the base URL that issuers and endpoint URLs start
@@ -93,4 +94,12 @@ func WithoutDefaultRealm() Option {
 // default. Larger bodies are rejected with 413.
 func WithMaxBodyBytes(n int64) Option {
 	return func(c *config) { c.maxBodyBytes = n }
+}
+
+// WithoutTestingEndpoints turns off the endpoints under
+// /realms/{realm}/testing/, which rotate keys and set relying-party faults
+// without authentication. Use it when the emulator is reachable from a
+// shared network.
+func WithoutTestingEndpoints() Option {
+	return func(c *config) { c.noTestingEndpoints = true }
 }

@@ -23,7 +23,14 @@ func (s *Server) handleRotateKeys(c *realmContext) error {
 	if err != nil {
 		return err
 	}
-	keep := f.get("keep") != "false"
+	var keep bool
+	switch v := f.get("keep"); v {
+	case "", "true":
+		keep = true
+	case "false":
+	default:
+		return protocol.Errorf(protocol.ErrInvalidRequest, "Invalid parameter: keep must be true or false, got %q", truncate(v))
+	}
 	kid, err := s.RotateKeys(c.realm.Name, nil, keep)
 	if err != nil {
 		return protocol.New(protocol.ErrServerError, "key rotation failed").WithCause(err)
@@ -58,6 +65,9 @@ func (s *Server) handleSetFault(c *realmContext) error {
 }
 
 func (s *Server) testingRoutes(realm *echo.Group) {
+	if s.cfg.noTestingEndpoints {
+		return
+	}
 	testing := realm.Group("/testing")
 	testing.POST("/rotate-keys", s.withRealm(s.handleRotateKeys))
 	testing.POST("/clients/:client/rp-fault", s.withRealm(s.handleSetFault))

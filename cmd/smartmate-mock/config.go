@@ -26,6 +26,7 @@ type options struct {
 	hostnameFromRequest bool
 	importRealms        []string
 	noDefaultRealm      bool
+	noTestingEndpoints  bool
 	logLevel            string
 	logFormat           string
 }
@@ -51,6 +52,7 @@ var envName = map[string]string{
 	"import-realm":          "SMARTMATE_MOCK_IMPORT_REALM",
 	"hostname-from-request": "SMARTMATE_MOCK_HOSTNAME_FROM_REQUEST",
 	"no-default-realm":      "SMARTMATE_MOCK_NO_DEFAULT_REALM",
+	"no-testing-endpoints":  "SMARTMATE_MOCK_NO_TESTING_ENDPOINTS",
 }
 
 // parseOptions reads flags, falling back to environment variables. The
@@ -69,6 +71,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	var imports stringList
 	fs.Var(&imports, "import-realm", "realm file, or folder of *.json realm files, to load (repeatable)")
 	fs.BoolVar(&o.noDefaultRealm, "no-default-realm", false, "do not load the embedded demo realm")
+	fs.BoolVar(&o.noTestingEndpoints, "no-testing-endpoints", false, "turn off the unauthenticated /realms/{realm}/testing/ endpoints (key rotation, relying-party faults)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
 

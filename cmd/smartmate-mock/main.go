@@ -98,6 +98,9 @@ func buildHandler(o *options, ln net.Listener, log *slog.Logger) (http.Handler, 
 	if o.noDefaultRealm {
 		opts = append(opts, mockidp.WithoutDefaultRealm())
 	}
+	if o.noTestingEndpoints {
+		opts = append(opts, mockidp.WithoutTestingEndpoints())
+	}
 	for _, f := range files {
 		opts = append(opts, mockidp.WithRealmFile(f))
 	}
