@@ -87,6 +87,7 @@ func SelectChecks(target Target, opts Options) []*Check {
 // report with an error when ctx ends. A provider that responds wrongly gets
 // failed checks instead.
 func Execute(ctx context.Context, target Target, opts Options) (*Report, error) {
+	target = target.withAPIURL()
 	if err := target.Validate(); err != nil {
 		return nil, err
 	}

@@ -46,8 +46,10 @@ type Target struct {
 	User User `json:"user"`
 	// SecondUser is an account without API roles.
 	SecondUser User `json:"second_user"`
-	// APIURL is the Smartmate GraphQL endpoint. Empty skips the smartmate
-	// profile.
+	// APIURL is the Smartmate GraphQL endpoint. Empty means
+	// {base}/workspaces/{realm}/graphql derived from a Keycloak-style
+	// Issuer when a run starts (see DeriveAPIURL). The smartmate profile
+	// applies only when this is set or derivable.
 	APIURL string `json:"api_url,omitempty"`
 	// PostLogoutRedirectURI is a registered post-logout redirect URI. Empty
 	// means PublicClient.RedirectURI.
@@ -62,9 +64,10 @@ type Target struct {
 const DefaultIssuer = "http://127.0.0.1:8080/realms/demo"
 
 // DefaultTarget returns the target that matches the emulator's demo realm
-// on its default address.
+// on its default address. It leaves APIURL empty, so a caller that changes
+// Issuer gets the API URL derived from the new issuer when the run starts.
 func DefaultTarget() Target {
-	t := Target{
+	return Target{
 		Issuer:             DefaultIssuer,
 		PublicClient:       Client{ID: "demo-web", RedirectURI: "http://127.0.0.1/callback"},
 		ConfidentialClient: Client{ID: "demo-backend", Secret: "demo-backend-secret"},
@@ -72,8 +75,6 @@ func DefaultTarget() Target {
 		User:               User{Username: "alice", Password: "alice-password"},
 		SecondUser:         User{Username: "bob", Password: "bob-password"},
 	}
-	t.APIURL = DeriveAPIURL(t.Issuer)
-	return t
 }
 
 // DeriveAPIURL returns the Smartmate API URL that belongs to a Keycloak-style
@@ -122,15 +123,23 @@ func (t Target) postLogoutRedirectURI() string {
 	return t.PublicClient.RedirectURI
 }
 
+// withAPIURL returns t with APIURL derived from the issuer when it is empty.
+func (t Target) withAPIURL() Target {
+	if t.APIURL == "" {
+		t.APIURL = DeriveAPIURL(t.Issuer)
+	}
+	return t
+}
+
 // ApplicableProfiles returns the profiles that make sense for the target:
 // oidc always, keycloak when the issuer has a /realms/{realm} path, and
-// smartmate when an API URL is set.
+// smartmate when an API URL is set or derivable from the issuer.
 func (t Target) ApplicableProfiles() []Profile {
 	p := []Profile{ProfileOIDC}
 	if t.Realm() != "" {
 		p = append(p, ProfileKeycloak)
 	}
-	if t.APIURL != "" {
+	if t.withAPIURL().APIURL != "" {
 		p = append(p, ProfileSmartmate)
 	}
 	return p

@@ -21,6 +21,7 @@ import (
 func Run(t *testing.T, target Target, opts Options) *Report {
 	t.Helper()
 	ctx := t.Context()
+	target = target.withAPIURL()
 	if err := target.Validate(); err != nil {
 		t.Fatal(err)
 	}
