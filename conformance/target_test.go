@@ -15,8 +15,14 @@ import (
 func TestDefaultTargetMatchesDemoRealm(t *testing.T) {
 	t.Parallel()
 	tg := DefaultTarget()
-	if tg.Issuer != "http://127.0.0.1:8080/realms/demo" || tg.APIURL != "http://127.0.0.1:8080/workspaces/demo/graphql" {
-		t.Errorf("issuer %q, API %q", tg.Issuer, tg.APIURL)
+	if tg.Issuer != "http://127.0.0.1:8080/realms/demo" {
+		t.Errorf("issuer = %q", tg.Issuer)
+	}
+	if tg.APIURL != "" {
+		t.Errorf("APIURL = %q, want empty so that it follows the issuer", tg.APIURL)
+	}
+	if got := tg.withAPIURL().APIURL; got != "http://127.0.0.1:8080/workspaces/demo/graphql" {
+		t.Errorf("derived APIURL = %q", got)
 	}
 	if tg.Realm() != "demo" {
 		t.Errorf("Realm() = %q, want demo", tg.Realm())
