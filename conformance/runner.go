@@ -22,9 +22,13 @@ type Options struct {
 	Transport http.RoundTripper
 	// CheckTimeout bounds each check, waits included. Zero means 2 minutes.
 	CheckTimeout time.Duration
-	// Sleep replaces the real wait of checks that must let time pass, such
-	// as oidcc-codereuse-30seconds. Tests of an emulator with a fake clock
-	// advance that clock here. Nil sleeps.
+	// Sleep replaces the real wait of checks that must let time pass:
+	// oidcc-codereuse-30seconds, oidcc-prompt-login and oidcc-max-age-1.
+	// Nil sleeps in real time. Against an emulator with a fake clock, such
+	// as mockidp.NewTestServer, set it to advance that clock, because a
+	// real sleep leaves the fake clock where it was, so those checks fail
+	// falsely and the run takes about 34 seconds longer (see the package
+	// documentation for an example).
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Started, when set, is called before each check.
 	Started func(*Check)

@@ -15,6 +15,9 @@ import (
 // instead, so that a suite with known gaps stays green. A listed check that
 // passes is logged, so that the list can shrink.
 //
+// Against an emulator with a fake clock, set opts.Sleep to advance that
+// clock (see Options.Sleep and the package documentation).
+//
 // Run stops the test with t.Fatal when the provider cannot be reached or
 // the target is invalid. The subtests run one after another because checks
 // share the provider's login sessions and rate.
