@@ -208,9 +208,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 		return exitUsage
 	}
 	opts := conformance.Options{Profiles: cfg.profiles, Run: cfg.run, CheckTimeout: cfg.timeout}
+	selected := conformance.SelectChecks(cfg.target, opts)
+	if len(selected) == 0 {
+		fmt.Fprintf(stderr, "smartmate-conformance: %s\n", noMatchMessage(cfg))
+		return exitUsage
+	}
 
 	if cfg.list {
-		for _, c := range conformance.SelectChecks(cfg.target, opts) {
+		for _, c := range selected {
 			fmt.Fprintf(stdout, "%-9s %-8s %s\n          %s (%s)\n", c.Profile, c.Severity, c.ID, c.Title, c.Spec)
 		}
 		return exitOK
@@ -292,6 +297,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 		return exitFailed
 	}
 	return exitOK
+}
+
+// noMatchMessage explains why the selection of cfg is empty.
+func noMatchMessage(cfg *config) string {
+	profiles := cfg.profiles
+	if len(profiles) == 0 {
+		profiles = cfg.target.ApplicableProfiles()
+	}
+	list := profileList(profiles)
+	names := list.String()
+	if cfg.run != nil {
+		return fmt.Sprintf("no check matches --run %q in the profiles %s; see --list for the check ids", cfg.run, names)
+	}
+	return fmt.Sprintf("no check in the profiles %s", names)
 }
 
 // compareExpected prints every difference between the failed checks and

@@ -75,6 +75,8 @@ func TestRunUsageErrors(t *testing.T) {
 		{"bad regexp", []string{"--run", "("}, "invalid --run regexp"},
 		{"extra argument", []string{"extra"}, "unexpected argument"},
 		{"bad issuer", []string{"--issuer", "not a url"}, "invalid issuer"},
+		{"run matches nothing", []string{"--run", "^no-such-check$"}, `no check matches --run "^no-such-check$"`},
+		{"list matches nothing", []string{"--list", "--profile", "smartmate", "--run", "oidcc-"}, `no check matches --run "oidcc-" in the profiles smartmate`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
