@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -179,14 +180,26 @@ func (t Target) Validate() error {
 func LoadTargetFile(path string, base Target) (Target, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return base, fmt.Errorf("conformance: read target file: %w", err)
+		return base, fmt.Errorf("read target file: %w", err)
 	}
 	t := base
-	if err := json.Unmarshal(data, &t); err != nil {
-		return base, fmt.Errorf("conformance: parse target file %q: %w", path, err)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	// A misspelt key would otherwise leave its default silently in place.
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&t); err != nil {
+		if key, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return base, fmt.Errorf("parse target file %q: unknown key %s; the keys are %s", path, key, TargetFileKeys)
+		}
+		return base, fmt.Errorf("parse target file %q: %w", path, err)
 	}
 	return t, nil
 }
+
+// TargetFileKeys describes the JSON members of a target file, for help
+// texts and errors.
+const TargetFileKeys = `issuer, discovery_url, public_client, confidential_client, second_client ` +
+	`(each {"client_id", "client_secret", "redirect_uri"}), user, second_user (each {"username", "password"}), ` +
+	`api_url, post_logout_redirect_uri, backchannel_logout_url`
 
 // EnvPrefix starts the name of every environment variable the kit reads.
 const EnvPrefix = "SMARTMATE_CONFORMANCE_"

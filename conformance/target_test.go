@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -64,6 +65,24 @@ func TestApplyEnvOverrides(t *testing.T) {
 	}
 	if tg.PublicClient.ID != "demo-web" {
 		t.Errorf("PublicClient.ID = %q, want the default kept", tg.PublicClient.ID)
+	}
+}
+
+func TestLoadTargetFileUnknownKey(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "target.json")
+	if err := os.WriteFile(path, []byte(`{"issuer": "http://127.0.0.1:9000/realms/x", "public_client": {"client_id": "a", "redirect_url": "http://127.0.0.1/cb"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadTargetFile(path, DefaultTarget())
+	if err == nil {
+		t.Fatal("LoadTargetFile accepted the unknown key redirect_url")
+	}
+	if !strings.Contains(err.Error(), `unknown key "redirect_url"`) {
+		t.Errorf("error = %q, want it to name the key", err)
+	}
+	if !strings.Contains(err.Error(), "redirect_uri") {
+		t.Errorf("error = %q, want it to list the valid keys", err)
 	}
 }
 

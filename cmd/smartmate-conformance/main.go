@@ -86,7 +86,7 @@ func parseArgs(args []string, stderr io.Writer, lookup func(string) (string, boo
 		targetFile, runExpr, expectedFile string
 		flagTarget                        conformance.Target
 	)
-	fs.StringVar(&targetFile, "target", "", "read the target from this JSON `file` (fields as in the JSON report's target); flags and environment override it")
+	fs.StringVar(&targetFile, "target", "", "read the target from this JSON `file` with the keys "+conformance.TargetFileKeys+"; environment variables and flags override it")
 	fs.StringVar(&flagTarget.Issuer, "issuer", "", "issuer `URL` of the provider (default "+conformance.DefaultIssuer+")")
 	fs.StringVar(&flagTarget.DiscoveryURL, "discovery-url", "", "discovery document `URL` (default: issuer + /.well-known/openid-configuration)")
 	fs.StringVar(&flagTarget.PublicClient.ID, "client-id", "", "client `id` of the browser (public) client (default demo-web)")

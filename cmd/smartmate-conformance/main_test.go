@@ -217,3 +217,18 @@ func TestParseArgsPrecedence(t *testing.T) {
 		t.Errorf("client id = %q, want the default", cfg.target.PublicClient.ID)
 	}
 }
+
+func TestTargetFileUnknownKey(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "target.json")
+	if err := os.WriteFile(file, []byte(`{"isuer": "http://127.0.0.1:9000/realms/x"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "--target", file)
+	if code != exitUsage {
+		t.Errorf("exit = %d, want %d", code, exitUsage)
+	}
+	if !strings.Contains(stderr, `unknown key "isuer"`) {
+		t.Errorf("stderr = %q, want it to name the key", stderr)
+	}
+}
