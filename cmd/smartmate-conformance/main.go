@@ -221,6 +221,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 		return exitOK
 	}
 
+	// The report file is created before any check runs, so that a bad path
+	// fails in a second rather than after the whole run.
+	out := stdout
+	if cfg.output != "" {
+		f, err := os.Create(cfg.output)
+		if err != nil {
+			fmt.Fprintf(stderr, "smartmate-conformance: create --output file: %v\n", err)
+			return exitUsage
+		}
+		defer f.Close()
+		out = f
+	}
+
 	// Live progress goes to the terminal when the report goes elsewhere or
 	// is text, so JSON and JUnit on standard output stay parseable.
 	progress := stderr
@@ -264,16 +277,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 		return exitUsage
 	}
 
-	out := stdout
-	if cfg.output != "" {
-		f, err := os.Create(cfg.output)
-		if err != nil {
-			fmt.Fprintf(stderr, "smartmate-conformance: %v\n", err)
-			return exitUsage
-		}
-		defer f.Close()
-		out = f
-	}
 	switch {
 	case showProgress && cfg.format == conformance.FormatText && cfg.output == "":
 		// The results were already shown line by line; add the summary.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/smartmate/smartmate-mock/mockidp"
@@ -230,5 +231,27 @@ func TestTargetFileUnknownKey(t *testing.T) {
 	}
 	if !strings.Contains(stderr, `unknown key "isuer"`) {
 		t.Errorf("stderr = %q, want it to name the key", stderr)
+	}
+}
+
+func TestBadOutputFailsBeforeChecks(t *testing.T) {
+	t.Parallel()
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	output := filepath.Join(t.TempDir(), "missing-dir", "report.json")
+
+	code, _, stderr := runCLI(t, "--issuer", srv.URL+"/realms/demo", "--output", output)
+	if code != exitUsage {
+		t.Errorf("exit = %d, want %d", code, exitUsage)
+	}
+	if !strings.Contains(stderr, "create --output file") || !strings.Contains(stderr, output) {
+		t.Errorf("stderr = %q, want it to name the --output file", stderr)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("the provider got %d requests before the bad --output was reported, want 0", n)
 	}
 }
