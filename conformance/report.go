@@ -27,7 +27,7 @@ func WriteReport(w io.Writer, r *Report, format string) error {
 	case FormatJUnit:
 		return WriteJUnit(w, r)
 	default:
-		return fmt.Errorf("conformance: unknown report format %q, expected text, json or junit", format)
+		return fmt.Errorf("unknown report format %q, expected text, json or junit", format)
 	}
 }
 

@@ -149,7 +149,7 @@ func (t Target) ApplicableProfiles() []Profile {
 // Validate reports the first missing or malformed setting.
 func (t Target) Validate() error {
 	if t.Issuer == "" && t.DiscoveryURL == "" {
-		return fmt.Errorf("conformance: missing issuer: set --issuer or SMARTMATE_CONFORMANCE_ISSUER")
+		return fmt.Errorf("missing issuer: set --issuer or SMARTMATE_CONFORMANCE_ISSUER")
 	}
 	for name, raw := range map[string]string{
 		"issuer":                     t.Issuer,
@@ -162,14 +162,14 @@ func (t Target) Validate() error {
 		}
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("conformance: invalid %s %q: expected an absolute http or https URL", name, raw)
+			return fmt.Errorf("invalid %s %q: expected an absolute http or https URL", name, raw)
 		}
 	}
 	if t.PublicClient.ID == "" {
-		return fmt.Errorf("conformance: missing public client id")
+		return fmt.Errorf("missing public client id: set --client-id or public_client.client_id")
 	}
 	if t.PublicClient.RedirectURI == "" {
-		return fmt.Errorf("conformance: missing redirect URI for public client %q", t.PublicClient.ID)
+		return fmt.Errorf("missing redirect URI for public client %q", t.PublicClient.ID)
 	}
 	return nil
 }

@@ -18,8 +18,9 @@ import (
 // Against an emulator with a fake clock, set opts.Sleep to advance that
 // clock (see Options.Sleep and the package documentation).
 //
-// Run stops the test with t.Fatal when the provider cannot be reached or
-// the target is invalid. The subtests run one after another because checks
+// Run stops the test with t.Fatal when the provider cannot be reached, its
+// discovery document returns a status other than 200, or the target is
+// invalid. The subtests run one after another because checks
 // share the provider's login sessions and rate.
 func Run(t *testing.T, target Target, opts Options) *Report {
 	t.Helper()
@@ -29,8 +30,8 @@ func Run(t *testing.T, target Target, opts Options) *Report {
 		t.Fatal(err)
 	}
 	s := newSession(target, opts)
-	if _, err := s.discovery(ctx); err != nil && isTransportError(err) {
-		t.Fatalf("conformance: provider unreachable: %v", err)
+	if err := startDiscovery(ctx, s); err != nil {
+		t.Fatalf("conformance: %v", err)
 	}
 	report := &Report{Target: target, Profiles: opts.Profiles}
 	for _, check := range SelectChecks(target, opts) {

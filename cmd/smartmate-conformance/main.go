@@ -25,6 +25,9 @@ const (
 	exitUsage  = 2
 )
 
+// errReported is a usage error that was already printed.
+var errReported = errors.New("usage error already reported")
+
 // progressFmt formats the line shown while a check runs.
 const progressFmt = "%-7s %s"
 
@@ -118,7 +121,11 @@ func parseArgs(args []string, stderr io.Writer, lookup func(string) (string, boo
 		fmt.Fprintf(stderr, "\nEnvironment variables (overridden by flags): %s\n", strings.Join(conformance.EnvNames(), ", "))
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		// The flag package has already printed the error and the usage.
+		return nil, errReported
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -202,6 +209,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 	cfg, err := parseArgs(args, stderr, lookup)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
+	}
+	if errors.Is(err, errReported) {
+		return exitUsage
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "smartmate-conformance: %v\n", err)
@@ -353,10 +363,18 @@ func compareExpected(w io.Writer, report *conformance.Report, expected map[strin
 		fmt.Fprintln(w, d)
 	}
 	if len(diffs) > 0 {
-		fmt.Fprintf(w, "%d differences from the expected failures\n", len(diffs))
+		noun := "differences"
+		if len(diffs) == 1 {
+			noun = "difference"
+		}
+		fmt.Fprintf(w, "%d %s from the expected failures\n", len(diffs), noun)
 		return exitFailed
 	}
-	fmt.Fprintf(w, "the %d failed checks are exactly the expected ones\n", len(failed))
+	if len(failed) == 1 {
+		fmt.Fprintln(w, "the 1 failed check is exactly the expected one")
+	} else {
+		fmt.Fprintf(w, "the %d failed checks are exactly the expected ones\n", len(failed))
+	}
 	return exitOK
 }
 

@@ -102,8 +102,11 @@ func TestRunUnreachableProvider(t *testing.T) {
 	if code != exitUsage {
 		t.Errorf("exit = %d, want %d", code, exitUsage)
 	}
-	if !strings.Contains(stderr, "unreachable") {
-		t.Errorf("stderr = %q, want it to say unreachable", stderr)
+	if !strings.HasPrefix(stderr, "smartmate-conformance: provider unreachable: ") {
+		t.Errorf("stderr = %q, want it to start with the prefix once, then say unreachable", stderr)
+	}
+	if strings.Count(stderr, "\n") != 1 {
+		t.Errorf("stderr = %q, want one line", stderr)
 	}
 }
 
@@ -158,6 +161,9 @@ func TestRunExpectedFailures(t *testing.T) {
 	code, _, stderr = runCLI(t, append(args, "--expected-failures", empty)...)
 	if code != exitFailed || !strings.Contains(stderr, "unexpected failure: oidcc-discovery-endpoint-verification") {
 		t.Errorf("unlisted failure: exit = %d, stderr:\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "\n1 difference from the expected failures\n") {
+		t.Errorf("unlisted failure: stderr lacks the singular count:\n%s", stderr)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "r.xml"))
 	if err != nil || !bytes.Contains(data, []byte(`<testsuites`)) {
@@ -253,5 +259,32 @@ func TestBadOutputFailsBeforeChecks(t *testing.T) {
 	}
 	if n := requests.Load(); n != 0 {
 		t.Errorf("the provider got %d requests before the bad --output was reported, want 0", n)
+	}
+}
+
+func TestRunUnknownRealmStopsEarly(t *testing.T) {
+	t.Parallel()
+	base := startEmulator(t)
+	code, stdout, stderr := runCLI(t, "--issuer", base+"/realms/no-such-realm")
+	if code != exitUsage {
+		t.Errorf("exit = %d, want %d", code, exitUsage)
+	}
+	want := "smartmate-conformance: discovery returned HTTP 404 at " + base + "/realms/no-such-realm/.well-known/openid-configuration; check --issuer or --discovery-url\n"
+	if stderr != want {
+		t.Errorf("stderr = %q, want %q", stderr, want)
+	}
+	if stdout != "" {
+		t.Errorf("stdout = %q, want no report", stdout)
+	}
+}
+
+func TestUnknownFlagReportedOnce(t *testing.T) {
+	t.Parallel()
+	code, _, stderr := runCLI(t, "--no-such-flag")
+	if code != exitUsage {
+		t.Errorf("exit = %d, want %d", code, exitUsage)
+	}
+	if n := strings.Count(stderr, "flag provided but not defined: -no-such-flag"); n != 1 {
+		t.Errorf("the error appears %d times in stderr, want once:\n%s", n, stderr)
 	}
 }
