@@ -50,7 +50,8 @@ var ErrConnection = errors.New("provider unreachable")
 
 // Report is the outcome of a run.
 type Report struct {
-	Target   Target
+	Target Target
+	// Profiles are the profiles of the checks that ran.
 	Profiles []Profile
 	Started  time.Time
 	Duration time.Duration
@@ -100,12 +101,9 @@ func Execute(ctx context.Context, target Target, opts Options) (*Report, error) 
 	if err := startDiscovery(ctx, s); err != nil {
 		return nil, err
 	}
-	profiles := opts.Profiles
-	if len(profiles) == 0 {
-		profiles = target.ApplicableProfiles()
-	}
-	report := &Report{Target: target, Profiles: profiles, Started: time.Now()}
-	for _, check := range SelectChecks(target, opts) {
+	checks := SelectChecks(target, opts)
+	report := &Report{Target: target, Profiles: ProfilesOf(checks), Started: time.Now()}
+	for _, check := range checks {
 		if err := ctx.Err(); err != nil {
 			return report, fmt.Errorf("run interrupted after %d checks: %w", len(report.Results), err)
 		}

@@ -3,6 +3,7 @@ package conformance
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // Run runs the checks that opts selects against target as subtests of t,
@@ -33,8 +34,9 @@ func Run(t *testing.T, target Target, opts Options) *Report {
 	if err := startDiscovery(ctx, s); err != nil {
 		t.Fatalf("conformance: %v", err)
 	}
-	report := &Report{Target: target, Profiles: opts.Profiles}
-	for _, check := range SelectChecks(target, opts) {
+	checks := SelectChecks(target, opts)
+	report := &Report{Target: target, Profiles: ProfilesOf(checks), Started: time.Now()}
+	for _, check := range checks {
 		t.Run(check.ID, func(t *testing.T) {
 			res := runCheck(ctx, s, check, opts.CheckTimeout)
 			report.Results = append(report.Results, res)
@@ -64,5 +66,6 @@ func Run(t *testing.T, target Target, opts Options) *Report {
 			}
 		})
 	}
+	report.Duration = time.Since(report.Started)
 	return report
 }

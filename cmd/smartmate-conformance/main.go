@@ -100,9 +100,9 @@ func parseArgs(args []string, stderr io.Writer, lookup func(string) (string, boo
 	fs.StringVar(&flagTarget.SecondClient.ID, "second-client-id", "", "client `id` of a second client for cross-client checks (default demo-cli)")
 	fs.StringVar(&flagTarget.SecondClient.Secret, "second-client-secret", "", "`secret` of the second client, if it is confidential")
 	fs.StringVar(&flagTarget.User.Username, "username", "", "`name` of a user with API roles (default alice)")
-	fs.StringVar(&flagTarget.User.Password, "password", "", "`password` of that user")
+	fs.StringVar(&flagTarget.User.Password, "password", "", "`password` of that user (default alice-password)")
 	fs.StringVar(&flagTarget.SecondUser.Username, "second-username", "", "`name` of a user without API roles (default bob)")
-	fs.StringVar(&flagTarget.SecondUser.Password, "second-password", "", "`password` of that user")
+	fs.StringVar(&flagTarget.SecondUser.Password, "second-password", "", "`password` of that user (default bob-password)")
 	fs.StringVar(&flagTarget.APIURL, "api-url", "", "Smartmate GraphQL `URL` (default: {base}/workspaces/{realm}/graphql derived from the issuer)")
 	fs.StringVar(&flagTarget.PostLogoutRedirectURI, "post-logout-redirect-uri", "", "registered post-logout redirect `URI` (default: the redirect URI)")
 	fs.StringVar(&flagTarget.BackchannelLogoutURL, "backchannel-logout-url", "", "loopback `URL` registered as the client's back-channel logout URI; the tool listens there")
@@ -173,6 +173,12 @@ func parseArgs(args []string, stderr io.Writer, lookup func(string) (string, boo
 	default:
 		return nil, fmt.Errorf("invalid --format %q: expected text, json or junit", cfg.format)
 	}
+	if cfg.list && cfg.format == conformance.FormatJUnit {
+		return nil, fmt.Errorf("invalid --format junit with --list: expected text or json")
+	}
+	if cfg.timeout < 0 {
+		return nil, fmt.Errorf("invalid --check-timeout %s: expected a positive duration, or 0 for the default of 2 minutes", cfg.timeout)
+	}
 	if cfg.browser != "http" && cfg.browser != "chromium" {
 		return nil, fmt.Errorf("invalid --browser %q: expected http or chromium", cfg.browser)
 	}
@@ -225,8 +231,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 	}
 
 	if cfg.list {
-		for _, c := range selected {
-			fmt.Fprintf(stdout, "%-9s %-8s %s\n          %s (%s)\n", c.Profile, c.Severity, c.ID, c.Title, c.Spec)
+		if err := writeList(stdout, selected, cfg.format); err != nil {
+			fmt.Fprintf(stderr, "smartmate-conformance: write list: %v\n", err)
+			return exitUsage
 		}
 		return exitOK
 	}
@@ -252,6 +259,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 	}
 	showProgress := tty || cfg.output != ""
 	if showProgress {
+		fmt.Fprint(progress, conformance.FormatHeader(cfg.target.Issuer, conformance.ProfilesOf(selected)))
 		opts.Started = func(c *conformance.Check) {
 			if tty {
 				fmt.Fprintf(progress, progressFmt, "RUN", c.ID)
@@ -310,6 +318,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 		return exitFailed
 	}
 	return exitOK
+}
+
+// listedCheck is the JSON form of a check in --list --format json.
+type listedCheck struct {
+	ID       string `json:"id"`
+	Profile  string `json:"profile"`
+	Severity string `json:"severity"`
+	Title    string `json:"title"`
+	Spec     string `json:"spec"`
+}
+
+// writeList prints the checks as text or as a JSON array.
+func writeList(w io.Writer, checks []*conformance.Check, format string) error {
+	if format == conformance.FormatJSON {
+		list := make([]listedCheck, len(checks))
+		for i, c := range checks {
+			list[i] = listedCheck{ID: c.ID, Profile: string(c.Profile), Severity: string(c.Severity), Title: c.Title, Spec: c.Spec}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(list)
+	}
+	for _, c := range checks {
+		if _, err := fmt.Fprintf(w, "%-9s %-8s %s\n          %s (%s)\n", c.Profile, c.Severity, c.ID, c.Title, c.Spec); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // noMatchMessage explains why the selection of cfg is empty.

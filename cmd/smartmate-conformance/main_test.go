@@ -76,6 +76,8 @@ func TestRunUsageErrors(t *testing.T) {
 		{"bad regexp", []string{"--run", "("}, "invalid --run regexp"},
 		{"extra argument", []string{"extra"}, "unexpected argument"},
 		{"bad issuer", []string{"--issuer", "not a url"}, "invalid issuer"},
+		{"list as junit", []string{"--list", "--format", "junit"}, "invalid --format junit with --list"},
+		{"negative timeout", []string{"--check-timeout", "-1s"}, "invalid --check-timeout -1s"},
 		{"run matches nothing", []string{"--run", "^no-such-check$"}, `no check matches --run "^no-such-check$"`},
 		{"list matches nothing", []string{"--list", "--profile", "smartmate", "--run", "oidcc-"}, `no check matches --run "oidcc-" in the profiles smartmate`},
 	}
@@ -286,5 +288,53 @@ func TestUnknownFlagReportedOnce(t *testing.T) {
 	}
 	if n := strings.Count(stderr, "flag provided but not defined: -no-such-flag"); n != 1 {
 		t.Errorf("the error appears %d times in stderr, want once:\n%s", n, stderr)
+	}
+}
+
+func TestListJSON(t *testing.T) {
+	t.Parallel()
+	code, stdout, stderr := runCLI(t, "--list", "--format", "json", "--profile", "smartmate")
+	if code != exitOK {
+		t.Fatalf("exit = %d, stderr:\n%s", code, stderr)
+	}
+	var list []struct{ ID, Profile, Severity, Title, Spec string }
+	if err := json.Unmarshal([]byte(stdout), &list); err != nil {
+		t.Fatalf("stdout is not a JSON array: %v\n%s", err, stdout)
+	}
+	if len(list) != 7 {
+		t.Errorf("got %d checks, want the 7 of the smartmate profile", len(list))
+	}
+	for _, c := range list {
+		if c.Profile != "smartmate" || c.Severity != "must" || !strings.HasPrefix(c.ID, "smartmate-") || c.Title == "" || c.Spec == "" {
+			t.Errorf("listed check = %+v", c)
+		}
+	}
+}
+
+func TestTerminalShowsHeader(t *testing.T) {
+	t.Parallel()
+	base := startEmulator(t)
+	issuer := base + "/realms/demo"
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--issuer", issuer, "--run", "^rfc7517-jwks-well-formed$"}, &stdout, &stderr, noEnv, true)
+	if code != exitOK {
+		t.Fatalf("exit = %d, stderr:\n%s", code, stderr.String())
+	}
+	want := "Conformance of " + issuer + " (profiles oidc)\n\n"
+	if !strings.HasPrefix(stdout.String(), want) {
+		t.Errorf("stdout = %q, want it to start with %q", stdout.String(), want)
+	}
+}
+
+func TestHelpShowsPasswordDefaults(t *testing.T) {
+	t.Parallel()
+	code, _, stderr := runCLI(t, "-h")
+	if code != exitOK {
+		t.Fatalf("exit = %d", code)
+	}
+	for _, want := range []string{"(default alice-password)", "(default bob-password)"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("help lacks %q", want)
+		}
 	}
 }
