@@ -175,8 +175,9 @@ func (t Target) Validate() error {
 }
 
 // LoadTargetFile reads a target from a JSON file whose members have the
-// names of the Target fields' JSON tags. Members that are absent keep the
-// values of base.
+// names of the Target fields' JSON tags (TargetFileKeys). Members that are
+// absent keep the values of base, and an unknown member is an error that
+// names it.
 func LoadTargetFile(path string, base Target) (Target, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {

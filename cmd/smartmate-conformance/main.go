@@ -132,7 +132,6 @@ func parseArgs(args []string, stderr io.Writer, lookup func(string) (string, boo
 	}
 
 	t := conformance.DefaultTarget()
-	t.APIURL = ""
 	if targetFile != "" {
 		var err error
 		if t, err = conformance.LoadTargetFile(targetFile, t); err != nil {
