@@ -50,7 +50,7 @@ var Profiles = []Profile{ProfileOIDC, ProfileKeycloak, ProfileSmartmate}
 func ParseProfile(s string) (Profile, error) {
 	p := Profile(strings.TrimSpace(strings.ToLower(s)))
 	if !slices.Contains(Profiles, p) {
-		return "", fmt.Errorf("conformance: unknown profile %q, expected one of oidc, keycloak, smartmate", s)
+		return "", fmt.Errorf("unknown profile %q, expected one of oidc, keycloak, smartmate", s)
 	}
 	return p, nil
 }

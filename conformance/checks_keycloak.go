@@ -74,7 +74,7 @@ func keycloakChecks() []*Check {
 		keycloakCheck("keycloak-endpoint-paths", "Endpoints sit under /realms/{realm}/protocol/openid-connect",
 			"Keycloak 26 OIDCLoginProtocolService paths", func(c *C) {
 				requireRealm(c)
-				d := c.Discovery()
+				d := c.discoveryWithEvidence()
 				base := c.target.Issuer + "/protocol/openid-connect"
 				for name, pair := range map[string][2]string{
 					"authorization_endpoint": {d.AuthorizationEndpoint, base + "/auth"},

@@ -235,7 +235,7 @@ func logoutChecks() []*Check {
 			}),
 		oidcCheck("oidcc-backchannel-logout-discovery-endpoint-verification", "Discovery advertises back-channel logout with sessions",
 			"OpenID Connect Back-Channel Logout 1.0 section 2.1", func(c *C) {
-				d := c.Discovery()
+				d := c.discoveryWithEvidence()
 				if d.EndSessionEndpoint == "" {
 					c.Errorf("end_session_endpoint is missing")
 				}

@@ -91,7 +91,7 @@ func rfc7636Checks() []*Check {
 	return []*Check{
 		rfcCheck("rfc7636-metadata-s256", "Metadata lists S256 in code_challenge_methods_supported",
 			"RFC 7636 section 4.2 and RFC 8414 section 2", SeverityMust, func(c *C) {
-				methods := c.Discovery().CodeChallengeMethodsSupported
+				methods := c.discoveryWithEvidence().CodeChallengeMethodsSupported
 				if len(methods) == 0 {
 					c.Skipf("code_challenge_methods_supported is absent, which RFC 8414 reads as no PKCE support")
 				}

@@ -47,7 +47,7 @@ func rfc8414Checks() []*Check {
 				c.Errorf("no OAuth 2.0 authorization server metadata at %s", strings.Join(candidates, " or "))
 			}),
 		rfcCheck("rfc8414-no-empty-arrays", "Metadata omits members with zero elements", "RFC 8414 section 3.2", SeverityMust, func(c *C) {
-			for name, v := range c.Discovery().Raw {
+			for name, v := range c.discoveryWithEvidence().Raw {
 				if a, ok := v.([]any); ok && len(a) == 0 {
 					c.Errorf("%s is an empty array", name)
 				}
@@ -55,7 +55,7 @@ func rfc8414Checks() []*Check {
 		}),
 		rfcCheck("rfc8414-no-none-auth-signing-alg", "Client authentication signing algorithms exclude none",
 			"RFC 8414 section 2", SeverityMust, func(c *C) {
-				raw := c.Discovery().Raw
+				raw := c.discoveryWithEvidence().Raw
 				for _, name := range []string{"token_endpoint_auth_signing_alg_values_supported", "revocation_endpoint_auth_signing_alg_values_supported", "introspection_endpoint_auth_signing_alg_values_supported"} {
 					if a, ok := raw[name].([]any); ok && slices.Contains(a, any("none")) {
 						c.Errorf("%s lists none", name)

@@ -71,36 +71,51 @@ func (d *Discovery) GrantTypes() []string {
 func parseDiscovery(body []byte) (*Discovery, error) {
 	var d Discovery
 	if err := json.Unmarshal(body, &d); err != nil {
-		return nil, fmt.Errorf("conformance: decode discovery document: %w", err)
+		return nil, fmt.Errorf("decode discovery document: %w", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(&d.Raw); err != nil {
-		return nil, fmt.Errorf("conformance: decode discovery document: %w", err)
+		return nil, fmt.Errorf("decode discovery document: %w", err)
 	}
 	return &d, nil
 }
 
-// fetchDiscovery loads and decodes the discovery document. It returns an
-// error for a transport failure, a non-200 status or an undecodable body.
-func fetchDiscovery(ctx context.Context, hc *http.Client, rawURL string) (*Discovery, error) {
+// fetchDiscovery loads and decodes the discovery document, and returns the
+// request line and a response excerpt as evidence. It returns an error for
+// a transport failure, a non-200 status or an undecodable body.
+func fetchDiscovery(ctx context.Context, hc *http.Client, rawURL string) (*Discovery, []string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("conformance: invalid discovery URL %q: %w", rawURL, err)
+		return nil, nil, fmt.Errorf("invalid discovery URL %q: %w; check --issuer or --discovery-url", rawURL, err)
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("conformance: fetch discovery document: %w", err)
+		return nil, nil, fmt.Errorf("fetch discovery document: %w", err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return nil, fmt.Errorf("conformance: read discovery document: %w", err)
+		return nil, nil, fmt.Errorf("read discovery document %s: %w", rawURL, err)
 	}
+	r := &Response{Status: resp.StatusCode, Header: resp.Header, Body: body, Request: req}
+	evidence := []string{requestLine(req), responseExcerpt(r)}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("conformance: discovery document %s returned HTTP %d, expected 200", rawURL, resp.StatusCode)
+		return nil, evidence, &DiscoveryStatusError{URL: rawURL, Status: resp.StatusCode}
 	}
-	return parseDiscovery(body)
+	d, err := parseDiscovery(body)
+	return d, evidence, err
+}
+
+// DiscoveryStatusError is a discovery document fetched with a status other
+// than 200, such as 404 for an unknown realm.
+type DiscoveryStatusError struct {
+	URL    string
+	Status int
+}
+
+func (e *DiscoveryStatusError) Error() string {
+	return fmt.Sprintf("discovery returned HTTP %d at %s; check --issuer or --discovery-url", e.Status, e.URL)
 }
 
 // Discovery returns the provider metadata, fetched once per run. A provider
@@ -110,6 +125,15 @@ func (c *C) Discovery() *Discovery {
 	if err != nil {
 		c.Fatalf("no usable discovery document: %v", err)
 	}
+	return d
+}
+
+// discoveryWithEvidence returns the provider metadata like Discovery and
+// records the discovery request and a response excerpt as evidence, for
+// checks that judge the document itself.
+func (c *C) discoveryWithEvidence() *Discovery {
+	d := c.Discovery()
+	c.evidence = append(c.evidence, c.session.discoveryEvidence()...)
 	return d
 }
 

@@ -21,9 +21,23 @@
 // The package never imports the emulator. Only its tests start one, because
 // the kit must be able to grade any deployment.
 //
-// Use the smartmate-conformance command, or call Run from a Go test:
+// Use the smartmate-conformance command, or call Run from a Go test. Against
+// an emulator with a fake clock, such as mockidp.NewTestServer, set
+// Options.Sleep to advance that clock. Otherwise the kit sleeps in real time
+// while the emulator's clock stands still, and oidcc-prompt-login and
+// oidcc-max-age-1 fail falsely:
 //
 //	func TestConformance(t *testing.T) {
-//		conformance.Run(t, conformance.DefaultTarget(), conformance.Options{})
+//		ts := mockidp.NewTestServer(t)
+//		target := conformance.DefaultTarget()
+//		target.Issuer = ts.Issuer("demo")
+//		conformance.Run(t, target, conformance.Options{
+//			// NewTestServer serves no Smartmate API; smartmatetest.NewServer does.
+//			Profiles: []conformance.Profile{conformance.ProfileOIDC, conformance.ProfileKeycloak},
+//			Sleep: func(_ context.Context, d time.Duration) error {
+//				ts.Clock().Advance(d)
+//				return nil
+//			},
+//		})
 //	}
 package conformance

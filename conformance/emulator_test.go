@@ -64,7 +64,6 @@ func TestEmulatorConformance(t *testing.T) {
 	base, clk := startEmulator(t)
 	target := conformance.DefaultTarget()
 	target.Issuer = base + "/realms/demo"
-	target.APIURL = conformance.DeriveAPIURL(target.Issuer)
 	conformance.Run(t, target, conformance.Options{
 		Sleep: func(_ context.Context, d time.Duration) error {
 			clk.Advance(d)

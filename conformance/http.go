@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -225,7 +226,7 @@ func requestLine(req *http.Request) string {
 		if strings.EqualFold(scheme, "bearer") {
 			line += " [Authorization: Bearer " + truncateToken(cred) + "]"
 		} else {
-			line += " [Authorization: " + scheme + " ***]"
+			line += " [Authorization: " + scheme + " " + maskCredentials(scheme, cred) + "]"
 		}
 	}
 	if req.Method == http.MethodPost && req.GetBody != nil {
@@ -242,6 +243,28 @@ func requestLine(req *http.Request) string {
 		}
 	}
 	return line
+}
+
+// maskCredentials returns the client id of Basic credentials followed by
+// ":***", so that evidence shows which client authenticated, and "***" for
+// other schemes or undecodable credentials.
+func maskCredentials(scheme, cred string) string {
+	if !strings.EqualFold(scheme, "basic") {
+		return "***"
+	}
+	raw, err := base64.StdEncoding.DecodeString(cred)
+	if err != nil {
+		return "***"
+	}
+	id, _, ok := strings.Cut(string(raw), ":")
+	if !ok {
+		return "***"
+	}
+	// RFC 6749 section 2.3.1 form-encodes the id before Basic encoding.
+	if unescaped, err := url.QueryUnescape(id); err == nil {
+		id = unescaped
+	}
+	return id + ":***"
 }
 
 // responseExcerpt formats the status, interesting headers and an excerpt of

@@ -23,7 +23,7 @@ func TestRequestLineMasksSecrets(t *testing.T) {
 			t.Errorf("requestLine() = %q, contains %q", line, secret)
 		}
 	}
-	for _, want := range []string{"username=alice", "password=***", "[Authorization: Basic ***]", "grant_type=password"} {
+	for _, want := range []string{"username=alice", "password=***", "[Authorization: Basic demo-backend:***]", "grant_type=password"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("requestLine() = %q, want it to contain %q", line, want)
 		}

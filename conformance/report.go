@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -27,7 +28,7 @@ func WriteReport(w io.Writer, r *Report, format string) error {
 	case FormatJUnit:
 		return WriteJUnit(w, r)
 	default:
-		return fmt.Errorf("conformance: unknown report format %q, expected text, json or junit", format)
+		return fmt.Errorf("unknown report format %q, expected text, json or junit", format)
 	}
 }
 
@@ -57,7 +58,7 @@ func roundDuration(d time.Duration) time.Duration {
 // WriteText writes one line per result and a summary table per profile.
 func WriteText(w io.Writer, r *Report) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Conformance of %s (profiles %s)\n\n", r.Target.Issuer, joinProfiles(r.Profiles))
+	b.WriteString(FormatHeader(r.Target.Issuer, r.Profiles))
 	for _, res := range r.Results {
 		b.WriteString(FormatResultLine(res))
 		b.WriteByte('\n')
@@ -98,6 +99,23 @@ func WriteSummary(w io.Writer, r *Report) error {
 	}
 	_, err := fmt.Fprintf(w, "\n%d checks in %s\n", len(r.Results), roundDuration(r.Duration))
 	return err
+}
+
+// FormatHeader returns the first lines of a text report, which name the
+// issuer and the profiles that ran, followed by a blank line.
+func FormatHeader(issuer string, profiles []Profile) string {
+	return fmt.Sprintf("Conformance of %s (profiles %s)\n\n", issuer, joinProfiles(profiles))
+}
+
+// ProfilesOf returns the profiles of checks, in the order of Profiles.
+func ProfilesOf(checks []*Check) []Profile {
+	var ps []Profile
+	for _, p := range Profiles {
+		if slices.ContainsFunc(checks, func(c *Check) bool { return c.Profile == p }) {
+			ps = append(ps, p)
+		}
+	}
+	return ps
 }
 
 // joinProfiles lists profile names with commas.

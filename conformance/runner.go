@@ -22,9 +22,13 @@ type Options struct {
 	Transport http.RoundTripper
 	// CheckTimeout bounds each check, waits included. Zero means 2 minutes.
 	CheckTimeout time.Duration
-	// Sleep replaces the real wait of checks that must let time pass, such
-	// as oidcc-codereuse-30seconds. Tests of an emulator with a fake clock
-	// advance that clock here. Nil sleeps.
+	// Sleep replaces the real wait of checks that must let time pass:
+	// oidcc-codereuse-30seconds, oidcc-prompt-login and oidcc-max-age-1.
+	// Nil sleeps in real time. Against an emulator with a fake clock, such
+	// as mockidp.NewTestServer, set it to advance that clock, because a
+	// real sleep leaves the fake clock where it was, so those checks fail
+	// falsely and the run takes about 34 seconds longer (see the package
+	// documentation for an example).
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Started, when set, is called before each check.
 	Started func(*Check)
@@ -42,11 +46,12 @@ type Options struct {
 
 // ErrConnection wraps failures to reach the provider at all, which the
 // command reports with exit status 2 rather than as failed checks.
-var ErrConnection = errors.New("conformance: provider unreachable")
+var ErrConnection = errors.New("provider unreachable")
 
 // Report is the outcome of a run.
 type Report struct {
-	Target   Target
+	Target Target
+	// Profiles are the profiles of the checks that ran.
 	Profiles []Profile
 	Started  time.Time
 	Duration time.Duration
@@ -82,26 +87,25 @@ func SelectChecks(target Target, opts Options) []*Check {
 }
 
 // Execute runs the selected checks against target one after another. It
-// returns an error wrapping ErrConnection when the discovery document
-// cannot be fetched at all, an error for an invalid target, and the partial
+// returns an error wrapping ErrConnection when the provider cannot be
+// reached, a *DiscoveryStatusError when the discovery document's status is
+// not 200, an error for an invalid target, and the partial
 // report with an error when ctx ends. A provider that responds wrongly gets
 // failed checks instead.
 func Execute(ctx context.Context, target Target, opts Options) (*Report, error) {
+	target = target.withAPIURL()
 	if err := target.Validate(); err != nil {
 		return nil, err
 	}
 	s := newSession(target, opts)
-	if _, err := s.discovery(ctx); err != nil && isTransportError(err) {
-		return nil, fmt.Errorf("%w: %w", ErrConnection, err)
+	if err := startDiscovery(ctx, s); err != nil {
+		return nil, err
 	}
-	profiles := opts.Profiles
-	if len(profiles) == 0 {
-		profiles = target.ApplicableProfiles()
-	}
-	report := &Report{Target: target, Profiles: profiles, Started: time.Now()}
-	for _, check := range SelectChecks(target, opts) {
+	checks := SelectChecks(target, opts)
+	report := &Report{Target: target, Profiles: ProfilesOf(checks), Started: time.Now()}
+	for _, check := range checks {
 		if err := ctx.Err(); err != nil {
-			return report, fmt.Errorf("conformance: run interrupted after %d checks: %w", len(report.Results), err)
+			return report, fmt.Errorf("run interrupted after %d checks: %w", len(report.Results), err)
 		}
 		if opts.Started != nil {
 			opts.Started(check)
@@ -114,6 +118,26 @@ func Execute(ctx context.Context, target Target, opts Options) (*Report, error) 
 	}
 	report.Duration = time.Since(report.Started)
 	return report, nil
+}
+
+// startDiscovery fetches the discovery document before the first check. A
+// transport failure (wrapped in ErrConnection) or a status other than 200
+// (a *DiscoveryStatusError) stops the run, because every check would fail
+// with the same reason. An undecodable document goes on to the checks,
+// which fail it.
+func startDiscovery(ctx context.Context, s *session) error {
+	_, err := s.discovery(ctx)
+	var statusErr *DiscoveryStatusError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &statusErr):
+		return err
+	case isTransportError(err):
+		return fmt.Errorf("%w: %w; check --issuer or --discovery-url", ErrConnection, err)
+	default:
+		return nil
+	}
 }
 
 // newSession prepares the shared state of a run.

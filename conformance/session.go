@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,8 +21,10 @@ type session struct {
 
 	mu sync.Mutex
 	// The fields below are guarded by mu.
-	disc   *Discovery
-	keySet *oidc.RemoteKeySet
+	disc *Discovery
+	// discEvidence is the discovery request line and response excerpt.
+	discEvidence []string
+	keySet       *oidc.RemoteKeySet
 }
 
 // discovery returns the cached discovery document, fetching it on first use.
@@ -33,12 +36,19 @@ func (s *session) discovery(ctx context.Context) (*Discovery, error) {
 		return s.disc, nil
 	}
 	hc := &http.Client{Transport: s.transport}
-	d, err := fetchDiscovery(ctx, hc, s.target.discoveryURL())
+	d, evidence, err := fetchDiscovery(ctx, hc, s.target.discoveryURL())
 	if err != nil {
 		return nil, err
 	}
-	s.disc = d
+	s.disc, s.discEvidence = d, evidence
 	return d, nil
+}
+
+// discoveryEvidence returns the evidence of the discovery fetch.
+func (s *session) discoveryEvidence() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.discEvidence)
 }
 
 // remoteKeySet returns go-oidc's key set for jwksURI, which caches keys and

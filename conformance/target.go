@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -46,8 +47,10 @@ type Target struct {
 	User User `json:"user"`
 	// SecondUser is an account without API roles.
 	SecondUser User `json:"second_user"`
-	// APIURL is the Smartmate GraphQL endpoint. Empty skips the smartmate
-	// profile.
+	// APIURL is the Smartmate GraphQL endpoint. Empty means
+	// {base}/workspaces/{realm}/graphql derived from a Keycloak-style
+	// Issuer when a run starts (see DeriveAPIURL). The smartmate profile
+	// applies only when this is set or derivable.
 	APIURL string `json:"api_url,omitempty"`
 	// PostLogoutRedirectURI is a registered post-logout redirect URI. Empty
 	// means PublicClient.RedirectURI.
@@ -62,9 +65,10 @@ type Target struct {
 const DefaultIssuer = "http://127.0.0.1:8080/realms/demo"
 
 // DefaultTarget returns the target that matches the emulator's demo realm
-// on its default address.
+// on its default address. It leaves APIURL empty, so a caller that changes
+// Issuer gets the API URL derived from the new issuer when the run starts.
 func DefaultTarget() Target {
-	t := Target{
+	return Target{
 		Issuer:             DefaultIssuer,
 		PublicClient:       Client{ID: "demo-web", RedirectURI: "http://127.0.0.1/callback"},
 		ConfidentialClient: Client{ID: "demo-backend", Secret: "demo-backend-secret"},
@@ -72,8 +76,6 @@ func DefaultTarget() Target {
 		User:               User{Username: "alice", Password: "alice-password"},
 		SecondUser:         User{Username: "bob", Password: "bob-password"},
 	}
-	t.APIURL = DeriveAPIURL(t.Issuer)
-	return t
 }
 
 // DeriveAPIURL returns the Smartmate API URL that belongs to a Keycloak-style
@@ -122,15 +124,23 @@ func (t Target) postLogoutRedirectURI() string {
 	return t.PublicClient.RedirectURI
 }
 
+// withAPIURL returns t with APIURL derived from the issuer when it is empty.
+func (t Target) withAPIURL() Target {
+	if t.APIURL == "" {
+		t.APIURL = DeriveAPIURL(t.Issuer)
+	}
+	return t
+}
+
 // ApplicableProfiles returns the profiles that make sense for the target:
 // oidc always, keycloak when the issuer has a /realms/{realm} path, and
-// smartmate when an API URL is set.
+// smartmate when an API URL is set or derivable from the issuer.
 func (t Target) ApplicableProfiles() []Profile {
 	p := []Profile{ProfileOIDC}
 	if t.Realm() != "" {
 		p = append(p, ProfileKeycloak)
 	}
-	if t.APIURL != "" {
+	if t.withAPIURL().APIURL != "" {
 		p = append(p, ProfileSmartmate)
 	}
 	return p
@@ -139,7 +149,7 @@ func (t Target) ApplicableProfiles() []Profile {
 // Validate reports the first missing or malformed setting.
 func (t Target) Validate() error {
 	if t.Issuer == "" && t.DiscoveryURL == "" {
-		return fmt.Errorf("conformance: missing issuer: set --issuer or SMARTMATE_CONFORMANCE_ISSUER")
+		return fmt.Errorf("missing issuer: set --issuer or SMARTMATE_CONFORMANCE_ISSUER")
 	}
 	for name, raw := range map[string]string{
 		"issuer":                     t.Issuer,
@@ -152,32 +162,45 @@ func (t Target) Validate() error {
 		}
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("conformance: invalid %s %q: expected an absolute http or https URL", name, raw)
+			return fmt.Errorf("invalid %s %q: expected an absolute http or https URL", name, raw)
 		}
 	}
 	if t.PublicClient.ID == "" {
-		return fmt.Errorf("conformance: missing public client id")
+		return fmt.Errorf("missing public client id: set --client-id or public_client.client_id")
 	}
 	if t.PublicClient.RedirectURI == "" {
-		return fmt.Errorf("conformance: missing redirect URI for public client %q", t.PublicClient.ID)
+		return fmt.Errorf("missing redirect URI for public client %q", t.PublicClient.ID)
 	}
 	return nil
 }
 
 // LoadTargetFile reads a target from a JSON file whose members have the
-// names of the Target fields' JSON tags. Members that are absent keep the
-// values of base.
+// names of the Target fields' JSON tags (TargetFileKeys). Members that are
+// absent keep the values of base, and an unknown member is an error that
+// names it.
 func LoadTargetFile(path string, base Target) (Target, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return base, fmt.Errorf("conformance: read target file: %w", err)
+		return base, fmt.Errorf("read target file: %w", err)
 	}
 	t := base
-	if err := json.Unmarshal(data, &t); err != nil {
-		return base, fmt.Errorf("conformance: parse target file %q: %w", path, err)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	// A misspelt key would otherwise leave its default silently in place.
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&t); err != nil {
+		if key, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return base, fmt.Errorf("parse target file %q: unknown key %s; the keys are %s", path, key, TargetFileKeys)
+		}
+		return base, fmt.Errorf("parse target file %q: %w", path, err)
 	}
 	return t, nil
 }
+
+// TargetFileKeys describes the JSON members of a target file, for help
+// texts and errors.
+const TargetFileKeys = `issuer, discovery_url, public_client, confidential_client, second_client ` +
+	`(each {"client_id", "client_secret", "redirect_uri"}), user, second_user (each {"username", "password"}), ` +
+	`api_url, post_logout_redirect_uri, backchannel_logout_url`
 
 // EnvPrefix starts the name of every environment variable the kit reads.
 const EnvPrefix = "SMARTMATE_CONFORMANCE_"

@@ -9,14 +9,21 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 )
 
 func TestDefaultTargetMatchesDemoRealm(t *testing.T) {
 	t.Parallel()
 	tg := DefaultTarget()
-	if tg.Issuer != "http://127.0.0.1:8080/realms/demo" || tg.APIURL != "http://127.0.0.1:8080/workspaces/demo/graphql" {
-		t.Errorf("issuer %q, API %q", tg.Issuer, tg.APIURL)
+	if tg.Issuer != "http://127.0.0.1:8080/realms/demo" {
+		t.Errorf("issuer = %q", tg.Issuer)
+	}
+	if tg.APIURL != "" {
+		t.Errorf("APIURL = %q, want empty so that it follows the issuer", tg.APIURL)
+	}
+	if got := tg.withAPIURL().APIURL; got != "http://127.0.0.1:8080/workspaces/demo/graphql" {
+		t.Errorf("derived APIURL = %q", got)
 	}
 	if tg.Realm() != "demo" {
 		t.Errorf("Realm() = %q, want demo", tg.Realm())
@@ -58,6 +65,24 @@ func TestApplyEnvOverrides(t *testing.T) {
 	}
 	if tg.PublicClient.ID != "demo-web" {
 		t.Errorf("PublicClient.ID = %q, want the default kept", tg.PublicClient.ID)
+	}
+}
+
+func TestLoadTargetFileUnknownKey(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "target.json")
+	if err := os.WriteFile(path, []byte(`{"issuer": "http://127.0.0.1:9000/realms/x", "public_client": {"client_id": "a", "redirect_url": "http://127.0.0.1/cb"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadTargetFile(path, DefaultTarget())
+	if err == nil {
+		t.Fatal("LoadTargetFile accepted the unknown key redirect_url")
+	}
+	if !strings.Contains(err.Error(), `unknown key "redirect_url"`) {
+		t.Errorf("error = %q, want it to name the key", err)
+	}
+	if !strings.Contains(err.Error(), "redirect_uri") {
+		t.Errorf("error = %q, want it to list the valid keys", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package conformance
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // Run runs the checks that opts selects against target as subtests of t,
@@ -15,21 +16,27 @@ import (
 // instead, so that a suite with known gaps stays green. A listed check that
 // passes is logged, so that the list can shrink.
 //
-// Run stops the test with t.Fatal when the provider cannot be reached or
-// the target is invalid. The subtests run one after another because checks
+// Against an emulator with a fake clock, set opts.Sleep to advance that
+// clock (see Options.Sleep and the package documentation).
+//
+// Run stops the test with t.Fatal when the provider cannot be reached, its
+// discovery document returns a status other than 200, or the target is
+// invalid. The subtests run one after another because checks
 // share the provider's login sessions and rate.
 func Run(t *testing.T, target Target, opts Options) *Report {
 	t.Helper()
 	ctx := t.Context()
+	target = target.withAPIURL()
 	if err := target.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	s := newSession(target, opts)
-	if _, err := s.discovery(ctx); err != nil && isTransportError(err) {
-		t.Fatalf("conformance: provider unreachable: %v", err)
+	if err := startDiscovery(ctx, s); err != nil {
+		t.Fatalf("conformance: %v", err)
 	}
-	report := &Report{Target: target, Profiles: opts.Profiles}
-	for _, check := range SelectChecks(target, opts) {
+	checks := SelectChecks(target, opts)
+	report := &Report{Target: target, Profiles: ProfilesOf(checks), Started: time.Now()}
+	for _, check := range checks {
 		t.Run(check.ID, func(t *testing.T) {
 			res := runCheck(ctx, s, check, opts.CheckTimeout)
 			report.Results = append(report.Results, res)
@@ -59,5 +66,6 @@ func Run(t *testing.T, target Target, opts Options) *Report {
 			}
 		})
 	}
+	report.Duration = time.Since(report.Started)
 	return report
 }

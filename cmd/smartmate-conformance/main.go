@@ -25,6 +25,9 @@ const (
 	exitUsage  = 2
 )
 
+// errReported is a usage error that was already printed.
+var errReported = errors.New("usage error already reported")
+
 // progressFmt formats the line shown while a check runs.
 const progressFmt = "%-7s %s"
 
@@ -86,7 +89,7 @@ func parseArgs(args []string, stderr io.Writer, lookup func(string) (string, boo
 		targetFile, runExpr, expectedFile string
 		flagTarget                        conformance.Target
 	)
-	fs.StringVar(&targetFile, "target", "", "read the target from this JSON `file` (fields as in the JSON report's target); flags and environment override it")
+	fs.StringVar(&targetFile, "target", "", "read the target from this JSON `file` with the keys "+conformance.TargetFileKeys+"; environment variables and flags override it")
 	fs.StringVar(&flagTarget.Issuer, "issuer", "", "issuer `URL` of the provider (default "+conformance.DefaultIssuer+")")
 	fs.StringVar(&flagTarget.DiscoveryURL, "discovery-url", "", "discovery document `URL` (default: issuer + /.well-known/openid-configuration)")
 	fs.StringVar(&flagTarget.PublicClient.ID, "client-id", "", "client `id` of the browser (public) client (default demo-web)")
@@ -97,9 +100,9 @@ func parseArgs(args []string, stderr io.Writer, lookup func(string) (string, boo
 	fs.StringVar(&flagTarget.SecondClient.ID, "second-client-id", "", "client `id` of a second client for cross-client checks (default demo-cli)")
 	fs.StringVar(&flagTarget.SecondClient.Secret, "second-client-secret", "", "`secret` of the second client, if it is confidential")
 	fs.StringVar(&flagTarget.User.Username, "username", "", "`name` of a user with API roles (default alice)")
-	fs.StringVar(&flagTarget.User.Password, "password", "", "`password` of that user")
+	fs.StringVar(&flagTarget.User.Password, "password", "", "`password` of that user (default alice-password)")
 	fs.StringVar(&flagTarget.SecondUser.Username, "second-username", "", "`name` of a user without API roles (default bob)")
-	fs.StringVar(&flagTarget.SecondUser.Password, "second-password", "", "`password` of that user")
+	fs.StringVar(&flagTarget.SecondUser.Password, "second-password", "", "`password` of that user (default bob-password)")
 	fs.StringVar(&flagTarget.APIURL, "api-url", "", "Smartmate GraphQL `URL` (default: {base}/workspaces/{realm}/graphql derived from the issuer)")
 	fs.StringVar(&flagTarget.PostLogoutRedirectURI, "post-logout-redirect-uri", "", "registered post-logout redirect `URI` (default: the redirect URI)")
 	fs.StringVar(&flagTarget.BackchannelLogoutURL, "backchannel-logout-url", "", "loopback `URL` registered as the client's back-channel logout URI; the tool listens there")
@@ -118,14 +121,17 @@ func parseArgs(args []string, stderr io.Writer, lookup func(string) (string, boo
 		fmt.Fprintf(stderr, "\nEnvironment variables (overridden by flags): %s\n", strings.Join(conformance.EnvNames(), ", "))
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		// The flag package has already printed the error and the usage.
+		return nil, errReported
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 
 	t := conformance.DefaultTarget()
-	t.APIURL = ""
 	if targetFile != "" {
 		var err error
 		if t, err = conformance.LoadTargetFile(targetFile, t); err != nil {
@@ -166,6 +172,12 @@ func parseArgs(args []string, stderr io.Writer, lookup func(string) (string, boo
 	default:
 		return nil, fmt.Errorf("invalid --format %q: expected text, json or junit", cfg.format)
 	}
+	if cfg.list && cfg.format == conformance.FormatJUnit {
+		return nil, fmt.Errorf("invalid --format junit with --list: expected text or json")
+	}
+	if cfg.timeout < 0 {
+		return nil, fmt.Errorf("invalid --check-timeout %s: expected a positive duration, or 0 for the default of 2 minutes", cfg.timeout)
+	}
 	if cfg.browser != "http" && cfg.browser != "chromium" {
 		return nil, fmt.Errorf("invalid --browser %q: expected http or chromium", cfg.browser)
 	}
@@ -203,17 +215,39 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
+	if errors.Is(err, errReported) {
+		return exitUsage
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "smartmate-conformance: %v\n", err)
 		return exitUsage
 	}
 	opts := conformance.Options{Profiles: cfg.profiles, Run: cfg.run, CheckTimeout: cfg.timeout}
+	selected := conformance.SelectChecks(cfg.target, opts)
+	if len(selected) == 0 {
+		fmt.Fprintf(stderr, "smartmate-conformance: %s\n", noMatchMessage(cfg))
+		return exitUsage
+	}
 
 	if cfg.list {
-		for _, c := range conformance.SelectChecks(cfg.target, opts) {
-			fmt.Fprintf(stdout, "%-9s %-8s %s\n          %s (%s)\n", c.Profile, c.Severity, c.ID, c.Title, c.Spec)
+		if err := writeList(stdout, selected, cfg.format); err != nil {
+			fmt.Fprintf(stderr, "smartmate-conformance: write list: %v\n", err)
+			return exitUsage
 		}
 		return exitOK
+	}
+
+	// The report file is created before any check runs, so that a bad path
+	// fails in a second rather than after the whole run.
+	out := stdout
+	if cfg.output != "" {
+		f, err := os.Create(cfg.output)
+		if err != nil {
+			fmt.Fprintf(stderr, "smartmate-conformance: create --output file: %v\n", err)
+			return exitUsage
+		}
+		defer f.Close()
+		out = f
 	}
 
 	// Live progress goes to the terminal when the report goes elsewhere or
@@ -224,6 +258,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 	}
 	showProgress := tty || cfg.output != ""
 	if showProgress {
+		fmt.Fprint(progress, conformance.FormatHeader(cfg.target.Issuer, conformance.ProfilesOf(selected)))
 		opts.Started = func(c *conformance.Check) {
 			if tty {
 				fmt.Fprintf(progress, progressFmt, "RUN", c.ID)
@@ -259,16 +294,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 		return exitUsage
 	}
 
-	out := stdout
-	if cfg.output != "" {
-		f, err := os.Create(cfg.output)
-		if err != nil {
-			fmt.Fprintf(stderr, "smartmate-conformance: %v\n", err)
-			return exitUsage
-		}
-		defer f.Close()
-		out = f
-	}
 	switch {
 	case showProgress && cfg.format == conformance.FormatText && cfg.output == "":
 		// The results were already shown line by line; add the summary.
@@ -292,6 +317,48 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, lookup fu
 		return exitFailed
 	}
 	return exitOK
+}
+
+// listedCheck is the JSON form of a check in --list --format json.
+type listedCheck struct {
+	ID       string `json:"id"`
+	Profile  string `json:"profile"`
+	Severity string `json:"severity"`
+	Title    string `json:"title"`
+	Spec     string `json:"spec"`
+}
+
+// writeList prints the checks as text or as a JSON array.
+func writeList(w io.Writer, checks []*conformance.Check, format string) error {
+	if format == conformance.FormatJSON {
+		list := make([]listedCheck, len(checks))
+		for i, c := range checks {
+			list[i] = listedCheck{ID: c.ID, Profile: string(c.Profile), Severity: string(c.Severity), Title: c.Title, Spec: c.Spec}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(list)
+	}
+	for _, c := range checks {
+		if _, err := fmt.Fprintf(w, "%-9s %-8s %s\n          %s (%s)\n", c.Profile, c.Severity, c.ID, c.Title, c.Spec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// noMatchMessage explains why the selection of cfg is empty.
+func noMatchMessage(cfg *config) string {
+	profiles := cfg.profiles
+	if len(profiles) == 0 {
+		profiles = cfg.target.ApplicableProfiles()
+	}
+	list := profileList(profiles)
+	names := list.String()
+	if cfg.run != nil {
+		return fmt.Sprintf("no check matches --run %q in the profiles %s; see --list for the check ids", cfg.run, names)
+	}
+	return fmt.Sprintf("no check in the profiles %s", names)
 }
 
 // compareExpected prints every difference between the failed checks and
@@ -331,10 +398,18 @@ func compareExpected(w io.Writer, report *conformance.Report, expected map[strin
 		fmt.Fprintln(w, d)
 	}
 	if len(diffs) > 0 {
-		fmt.Fprintf(w, "%d differences from the expected failures\n", len(diffs))
+		noun := "differences"
+		if len(diffs) == 1 {
+			noun = "difference"
+		}
+		fmt.Fprintf(w, "%d %s from the expected failures\n", len(diffs), noun)
 		return exitFailed
 	}
-	fmt.Fprintf(w, "the %d failed checks are exactly the expected ones\n", len(failed))
+	if len(failed) == 1 {
+		fmt.Fprintln(w, "the 1 failed check is exactly the expected one")
+	} else {
+		fmt.Fprintf(w, "the %d failed checks are exactly the expected ones\n", len(failed))
+	}
 	return exitOK
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/smartmate/smartmate-mock/mockidp"
@@ -75,6 +76,10 @@ func TestRunUsageErrors(t *testing.T) {
 		{"bad regexp", []string{"--run", "("}, "invalid --run regexp"},
 		{"extra argument", []string{"extra"}, "unexpected argument"},
 		{"bad issuer", []string{"--issuer", "not a url"}, "invalid issuer"},
+		{"list as junit", []string{"--list", "--format", "junit"}, "invalid --format junit with --list"},
+		{"negative timeout", []string{"--check-timeout", "-1s"}, "invalid --check-timeout -1s"},
+		{"run matches nothing", []string{"--run", "^no-such-check$"}, `no check matches --run "^no-such-check$"`},
+		{"list matches nothing", []string{"--list", "--profile", "smartmate", "--run", "oidcc-"}, `no check matches --run "oidcc-" in the profiles smartmate`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,8 +104,11 @@ func TestRunUnreachableProvider(t *testing.T) {
 	if code != exitUsage {
 		t.Errorf("exit = %d, want %d", code, exitUsage)
 	}
-	if !strings.Contains(stderr, "unreachable") {
-		t.Errorf("stderr = %q, want it to say unreachable", stderr)
+	if !strings.HasPrefix(stderr, "smartmate-conformance: provider unreachable: ") {
+		t.Errorf("stderr = %q, want it to start with the prefix once, then say unreachable", stderr)
+	}
+	if strings.Count(stderr, "\n") != 1 {
+		t.Errorf("stderr = %q, want one line", stderr)
 	}
 }
 
@@ -155,6 +163,9 @@ func TestRunExpectedFailures(t *testing.T) {
 	code, _, stderr = runCLI(t, append(args, "--expected-failures", empty)...)
 	if code != exitFailed || !strings.Contains(stderr, "unexpected failure: oidcc-discovery-endpoint-verification") {
 		t.Errorf("unlisted failure: exit = %d, stderr:\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "\n1 difference from the expected failures\n") {
+		t.Errorf("unlisted failure: stderr lacks the singular count:\n%s", stderr)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "r.xml"))
 	if err != nil || !bytes.Contains(data, []byte(`<testsuites`)) {
@@ -213,5 +224,117 @@ func TestParseArgsPrecedence(t *testing.T) {
 	}
 	if cfg.target.PublicClient.ID != "demo-web" {
 		t.Errorf("client id = %q, want the default", cfg.target.PublicClient.ID)
+	}
+}
+
+func TestTargetFileUnknownKey(t *testing.T) {
+	t.Parallel()
+	file := filepath.Join(t.TempDir(), "target.json")
+	if err := os.WriteFile(file, []byte(`{"isuer": "http://127.0.0.1:9000/realms/x"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "--target", file)
+	if code != exitUsage {
+		t.Errorf("exit = %d, want %d", code, exitUsage)
+	}
+	if !strings.Contains(stderr, `unknown key "isuer"`) {
+		t.Errorf("stderr = %q, want it to name the key", stderr)
+	}
+}
+
+func TestBadOutputFailsBeforeChecks(t *testing.T) {
+	t.Parallel()
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	output := filepath.Join(t.TempDir(), "missing-dir", "report.json")
+
+	code, _, stderr := runCLI(t, "--issuer", srv.URL+"/realms/demo", "--output", output)
+	if code != exitUsage {
+		t.Errorf("exit = %d, want %d", code, exitUsage)
+	}
+	if !strings.Contains(stderr, "create --output file") || !strings.Contains(stderr, output) {
+		t.Errorf("stderr = %q, want it to name the --output file", stderr)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("the provider got %d requests before the bad --output was reported, want 0", n)
+	}
+}
+
+func TestRunUnknownRealmStopsEarly(t *testing.T) {
+	t.Parallel()
+	base := startEmulator(t)
+	code, stdout, stderr := runCLI(t, "--issuer", base+"/realms/no-such-realm")
+	if code != exitUsage {
+		t.Errorf("exit = %d, want %d", code, exitUsage)
+	}
+	want := "smartmate-conformance: discovery returned HTTP 404 at " + base + "/realms/no-such-realm/.well-known/openid-configuration; check --issuer or --discovery-url\n"
+	if stderr != want {
+		t.Errorf("stderr = %q, want %q", stderr, want)
+	}
+	if stdout != "" {
+		t.Errorf("stdout = %q, want no report", stdout)
+	}
+}
+
+func TestUnknownFlagReportedOnce(t *testing.T) {
+	t.Parallel()
+	code, _, stderr := runCLI(t, "--no-such-flag")
+	if code != exitUsage {
+		t.Errorf("exit = %d, want %d", code, exitUsage)
+	}
+	if n := strings.Count(stderr, "flag provided but not defined: -no-such-flag"); n != 1 {
+		t.Errorf("the error appears %d times in stderr, want once:\n%s", n, stderr)
+	}
+}
+
+func TestListJSON(t *testing.T) {
+	t.Parallel()
+	code, stdout, stderr := runCLI(t, "--list", "--format", "json", "--profile", "smartmate")
+	if code != exitOK {
+		t.Fatalf("exit = %d, stderr:\n%s", code, stderr)
+	}
+	var list []struct{ ID, Profile, Severity, Title, Spec string }
+	if err := json.Unmarshal([]byte(stdout), &list); err != nil {
+		t.Fatalf("stdout is not a JSON array: %v\n%s", err, stdout)
+	}
+	if len(list) != 7 {
+		t.Errorf("got %d checks, want the 7 of the smartmate profile", len(list))
+	}
+	for _, c := range list {
+		if c.Profile != "smartmate" || c.Severity != "must" || !strings.HasPrefix(c.ID, "smartmate-") || c.Title == "" || c.Spec == "" {
+			t.Errorf("listed check = %+v", c)
+		}
+	}
+}
+
+func TestTerminalShowsHeader(t *testing.T) {
+	t.Parallel()
+	base := startEmulator(t)
+	issuer := base + "/realms/demo"
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"--issuer", issuer, "--run", "^rfc7517-jwks-well-formed$"}, &stdout, &stderr, noEnv, true)
+	if code != exitOK {
+		t.Fatalf("exit = %d, stderr:\n%s", code, stderr.String())
+	}
+	want := "Conformance of " + issuer + " (profiles oidc)\n\n"
+	if !strings.HasPrefix(stdout.String(), want) {
+		t.Errorf("stdout = %q, want it to start with %q", stdout.String(), want)
+	}
+}
+
+func TestHelpShowsPasswordDefaults(t *testing.T) {
+	t.Parallel()
+	code, _, stderr := runCLI(t, "-h")
+	if code != exitOK {
+		t.Fatalf("exit = %d", code)
+	}
+	for _, want := range []string{"(default alice-password)", "(default bob-password)"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("help lacks %q", want)
+		}
 	}
 }
