@@ -65,7 +65,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.httpHost, "http-host", "0.0.0.0", "address to listen on (all interfaces by default)")
 	fs.IntVar(&o.httpPort, "http-port", 8080, "TCP port to listen on")
-	fs.StringVar(&o.hostname, "hostname", "", "frontend URL (https://sso.example.test/auth) or host name that issuers use; default: derived from the listen address")
+	fs.StringVar(&o.hostname, "hostname", "", "frontend URL (https://sso.example.test/auth) or host name that issuers use; default: http://127.0.0.1:PORT, or the listen address when it is not all interfaces")
 	fs.StringVar(&o.relativePath, "http-relative-path", "", "path prefix of every endpoint, such as /auth for the Keycloak 16 layout")
 	fs.BoolVar(&o.hostnameFromRequest, "hostname-from-request", false, "derive issuers from each request's Host header instead of the frontend URL")
 	var imports stringList
