@@ -40,7 +40,7 @@ while [ -z "$port" ]; do
 	sleep 0.1
 	port=$(sed -n 's/.*"msg":"smartmate-mock started","address":"127\.0\.0\.1:\([0-9]*\)".*/\1/p' "$work/emulator.log")
 done
-curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null
+"$work/smartmate-mock" healthcheck --url "http://127.0.0.1:$port/health/ready"
 
 status=0
 "$work/smartmate-conformance" --issuer "http://127.0.0.1:$port/realms/demo" "$@" || status=$?

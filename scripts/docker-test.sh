@@ -98,6 +98,11 @@ expect_equal() {
 # 1. Docker: install it when missing, and start the daemon when docker info
 # fails.
 scripts/install-docker.sh
+# The checks below talk to the container with curl.
+if ! command -v curl >/dev/null 2>&1; then
+	log "installing curl"
+	apt-get update -qq && apt-get install -y -qq curl >/dev/null
+fi
 if ! docker info >/dev/null 2>&1; then
 	log "starting dockerd"
 	dockerd >"$workdir/dockerd.log" 2>&1 &
