@@ -2,7 +2,6 @@ package interop
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/smartmate/smartmate-mock/internal/syncbuf"
 )
 
 // nodeProcess is the `node node/openid-client.mjs` process that the
@@ -22,7 +23,7 @@ import (
 type nodeProcess struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	stderr *lockedBuffer
+	stderr *syncbuf.Buffer
 	exited chan struct{} // closed when stdout ends
 
 	configs atomic.Int64 // numbers the configurations, whose names must differ
@@ -133,7 +134,7 @@ func startNode() (*nodeProcess, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &nodeProcess{cmd: cmd, stdin: stdin, stderr: &lockedBuffer{}, exited: make(chan struct{}), pending: map[int]chan nodeResponse{}}
+	p := &nodeProcess{cmd: cmd, stdin: stdin, stderr: &syncbuf.Buffer{}, exited: make(chan struct{}), pending: map[int]chan nodeResponse{}}
 	cmd.Stderr = p.stderr
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting node node/openid-client.mjs: %w", err)
@@ -233,23 +234,4 @@ func (p *nodeProcess) close() {
 func isLibraryError(err error) bool {
 	var ne *nodeError
 	return errors.As(err, &ne)
-}
-
-// lockedBuffer is a bytes.Buffer that the process's stderr and the tests
-// can use at the same time.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer // guarded by mu
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/smartmate/smartmate-mock/clock"
+	"github.com/smartmate/smartmate-mock/internal/syncbuf"
 	"github.com/smartmate/smartmate-mock/internal/testkeys"
 	"github.com/smartmate/smartmate-mock/mockapi"
 )
@@ -96,7 +97,7 @@ type api struct {
 	url   string
 	clock *clock.Fake
 	keys  *realmKeys
-	logs  *syncBuffer
+	logs  *syncbuf.Buffer
 }
 
 // startAPI starts a Handler over the test realms on an httptest server. The
@@ -106,7 +107,7 @@ func startAPI(t testing.TB, configure func(*mockapi.Config)) *api {
 	a := &api{
 		clock: clock.NewFake(start),
 		keys:  newRealmKeys(demoRealm, otherRealm, twinRealm),
-		logs:  &syncBuffer{},
+		logs:  &syncbuf.Buffer{},
 	}
 	cfg := mockapi.Config{
 		Issuer: mockapi.IssuerTemplate(issuerTemplate),
@@ -291,24 +292,6 @@ func (g gqlResult) errorCodes() []string {
 		codes = append(codes, code)
 	}
 	return codes
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // checkChallenge reports a response whose status or WWW-Authenticate header

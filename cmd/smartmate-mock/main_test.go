@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,30 +8,13 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/smartmate/smartmate-mock/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
@@ -109,7 +91,7 @@ func TestFrontendURL(t *testing.T) {
 func TestRunServesAndStops(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	ready := make(chan string, 1)
 	done := make(chan int, 1)
 	go func() {
@@ -184,7 +166,7 @@ func TestRunRejectsBrokenRealmFile(t *testing.T) {
 	if err := writeFile(path, `{"realm": "x", "clients": [{"clientId": 7}]}`); err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	code := run(context.Background(), []string{"--http-host", "127.0.0.1", "--http-port", "0", "--import-realm", path}, env(nil), &logs, io.Discard, nil)
 	if code != 2 {
 		t.Errorf("run() = %d, want 2", code)
