@@ -2,12 +2,15 @@ package mockidp
 
 import (
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/smartmate/smartmate-mock/internal/syncbuf"
 )
 
 // errorsRealm has one client or user for each error row of Keycloak 26's
@@ -344,5 +347,24 @@ func TestRefreshCannotWidenScope(t *testing.T) {
 	narrowed := tokenFor(t, e, "demo", url.Values{"grant_type": {"refresh_token"}, "client_id": {"demo-cli"}, "refresh_token": {refresh}, "scope": {"openid"}}, "", "")
 	if narrowed["scope"] != "openid profile email" {
 		t.Errorf("narrowed scope = %v, want the default scopes and openid without phone", narrowed["scope"])
+	}
+}
+
+func TestRejectedRequestLogIsTruncated(t *testing.T) {
+	t.Parallel()
+	var logs syncbuf.Buffer
+	e := startEmulator(t, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	long := strings.Repeat("a", 100_000)
+	req, _ := http.NewRequest(http.MethodGet, e.Issuer("demo")+"/protocol/openid-connect/auth?response_type=code&client_id="+long, nil)
+	status, _, _ := do(t, req)
+	if status != http.StatusBadRequest {
+		t.Errorf("status = %d, want 400 for an unknown client", status)
+	}
+	out := logs.String()
+	if !strings.Contains(out, "…(truncated)") {
+		t.Errorf("log lacks the truncation mark:\n%.500s", out)
+	}
+	if len(out) > 2000 {
+		t.Errorf("log is %d bytes for one rejected request, want the client_id cut to 256 bytes", len(out))
 	}
 }

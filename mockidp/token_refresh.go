@@ -6,7 +6,7 @@ import (
 	"github.com/smartmate/smartmate-mock/protocol"
 )
 
-// Keycloak 26's refresh-token errors, all invalid_grant with status 400.
+// Keycloak 26's refresh-token errors, all with status 400.
 var (
 	errRefreshMissing  = protocol.New(protocol.ErrInvalidRequest, "No refresh token")
 	errRefreshInvalid  = protocol.New(protocol.ErrInvalidGrant, "Invalid refresh token")

@@ -63,7 +63,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Error("start-up failed", "error", err)
 		return 2
 	}
-	return serve(ctx, ln, handler, log, ready)
+	return serve(ctx, ln, handler, log, ready, readTimeout)
 }
 
 func listenHost(h string) string {
@@ -141,15 +141,18 @@ func newAPI(idp *mockidp.Server, log *slog.Logger) (*mockapi.Handler, error) {
 	})
 }
 
-func serve(ctx context.Context, ln net.Listener, handler http.Handler, log *slog.Logger, ready chan<- string) int {
+// readTimeout bounds the time to read a whole request, so that a client that
+// never finishes its body cannot hold a connection and a goroutine for ever.
+const readTimeout = 30 * time.Second
+
+// serve runs the HTTP server on ln until ctx ends, then shuts it down.
+func serve(ctx context.Context, ln net.Listener, handler http.Handler, log *slog.Logger, ready chan<- string, readTimeout time.Duration) int {
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		// A client that never finishes its body would otherwise hold a
-		// connection and a goroutine for ever.
-		ReadTimeout: 30 * time.Second,
-		IdleTimeout: 2 * time.Minute,
-		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+		ReadHeaderTimeout: min(10*time.Second, readTimeout),
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
