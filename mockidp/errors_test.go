@@ -303,11 +303,24 @@ func TestPasswordGrantByEmail(t *testing.T) {
 		"users": []any{map[string]any{"username": "zoe", "email": "zoe@example.test",
 			"credentials": []any{map[string]any{"type": "password", "value": "zoe-pw"}}}},
 	})))
+	shared := startEmulator(t, WithoutDefaultRealm(), WithRealmJSON("shared.json", realmJSON(t, map[string]any{
+		"realm":   "shared",
+		"clients": []any{map[string]any{"clientId": "cli", "publicClient": true, "directAccessGrantsEnabled": true}},
+		"users": []any{
+			map[string]any{"username": "ann", "email": "team@example.test", "credentials": []any{map[string]any{"type": "password", "value": "pw"}}},
+			map[string]any{"username": "ben", "email": "TEAM@example.test", "credentials": []any{map[string]any{"type": "password", "value": "pw"}}},
+		},
+	})))
+	status, _, body := postForm(t, shared.tokenURL("shared"), url.Values{"grant_type": {"password"}, "client_id": {"cli"}, "username": {"team@example.test"}, "password": {"pw"}}, "", "")
+	if status != http.StatusUnauthorized || !strings.Contains(string(body), "Invalid user credentials") {
+		t.Errorf("login with an e-mail that two users share = %d %s, want 401 invalid_grant", status, body)
+	}
+
 	resp := tokenFor(t, e, "demo", url.Values{"grant_type": {"password"}, "client_id": {"demo-cli"}, "username": {"Alice@Example.com"}, "password": {"alice-password"}}, "", "")
 	if _, claims := jwtParts(t, resp["access_token"].(string)); claims["preferred_username"] != "alice" {
 		t.Errorf("preferred_username = %v, want alice signed in by e-mail", claims["preferred_username"])
 	}
-	status, _, body := postForm(t, e.tokenURL("noemail"), url.Values{"grant_type": {"password"}, "client_id": {"cli"}, "username": {"zoe@example.test"}, "password": {"zoe-pw"}}, "", "")
+	status, _, body = postForm(t, e.tokenURL("noemail"), url.Values{"grant_type": {"password"}, "client_id": {"cli"}, "username": {"zoe@example.test"}, "password": {"zoe-pw"}}, "", "")
 	if status != http.StatusUnauthorized || !strings.Contains(string(body), "Invalid user credentials") {
 		t.Errorf("e-mail login with loginWithEmailAllowed=false = %d %s, want 401 invalid_grant", status, body)
 	}

@@ -139,6 +139,17 @@ func TestLoginPageMessages(t *testing.T) {
 			t.Fatalf("username not prefilled with bob:\n%s", page.body)
 		}
 	})
+	t.Run("e-mail as username", func(t *testing.T) {
+		t.Parallel()
+		// Keycloak 26 realms allow login with e-mail by default, which the
+		// form's "Username or email" label promises.
+		hc := env.browser(t)
+		page := fetchPage(t, hc, env.authURL(base))
+		resp := signIn(t, hc, page.body, "Alice@Example.test", "alice-pw")
+		if resp.status != http.StatusFound || resp.location.Query().Get("code") == "" {
+			t.Fatalf("status = %d, location %v; want a redirect with a code", resp.status, resp.location)
+		}
+	})
 	t.Run("wrong password", func(t *testing.T) {
 		t.Parallel()
 		hc := env.browser(t)
