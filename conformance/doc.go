@@ -24,7 +24,7 @@
 // Use the smartmate-conformance command, or call Run from a Go test. Against
 // an emulator with a fake clock, such as mockidp.NewTestServer, set
 // Options.Sleep to advance that clock. Otherwise the kit sleeps in real time
-// while the emulator's clock stands still, and oidcc-prompt-login and
+// while the emulator's clock does not move, and oidcc-prompt-login and
 // oidcc-max-age-1 fail falsely:
 //
 //	func TestConformance(t *testing.T) {

@@ -18,8 +18,8 @@ import (
 // TestRunAgainstTestServer runs the oidc and keycloak profiles against
 // mockidp.NewTestServer, which serves no Smartmate API. Sleep advances the
 // server's fake clock: without it, the waits of oidcc-prompt-login and
-// oidcc-max-age-1 pass in real time while the emulator's clock stands
-// still, so those checks fail falsely.
+// oidcc-max-age-1 pass in real time while the emulator's clock does not
+// move, so those checks fail falsely.
 func TestRunAgainstTestServer(t *testing.T) {
 	t.Parallel()
 	ts := mockidp.NewTestServer(t)

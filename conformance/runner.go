@@ -25,10 +25,10 @@ type Options struct {
 	// Sleep replaces the real wait of checks that must let time pass:
 	// oidcc-codereuse-30seconds, oidcc-prompt-login and oidcc-max-age-1.
 	// Nil sleeps in real time. Against an emulator with a fake clock, such
-	// as mockidp.NewTestServer, set it to advance that clock, because a
-	// real sleep leaves the fake clock where it was, so those checks fail
-	// falsely and the run takes about 34 seconds longer (see the package
-	// documentation for an example).
+	// as mockidp.NewTestServer, set it to advance that clock. A real sleep
+	// leaves the fake clock where it was, so those checks fail falsely and
+	// the run takes about 34 seconds longer. The package documentation has
+	// an example.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Started, when set, is called before each check.
 	Started func(*Check)

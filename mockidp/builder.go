@@ -439,13 +439,13 @@ func (c *config) replaceRealmKeys(file string, data []byte) ([]byte, error) {
 	if raw, ok := members["components"]; ok && json.Unmarshal(raw, &components) != nil {
 		return data, nil
 	}
-	var kept []json.RawMessage
+	var providers []json.RawMessage
 	for _, raw := range components[keyProviderType] {
 		var comp componentRep
 		if json.Unmarshal(raw, &comp) == nil && replacedByPair(&comp, pair) {
 			continue
 		}
-		kept = append(kept, raw)
+		providers = append(providers, raw)
 	}
 
 	added, err := rsaKeyComponents(pair.signing, pair.encryption)
@@ -457,10 +457,10 @@ func (c *config) replaceRealmKeys(file string, data []byte) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		kept = append(kept, raw)
+		providers = append(providers, raw)
 	}
 
-	components[keyProviderType] = kept
+	components[keyProviderType] = providers
 	if members["components"], err = json.Marshal(components); err != nil {
 		return nil, err
 	}

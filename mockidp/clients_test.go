@@ -168,7 +168,7 @@ func TestRefreshAfterExpiryWithXOAuth2(t *testing.T) {
 	verifier := provider.Verifier(&oidc.Config{ClientID: "account", Now: e.clock.Now})
 
 	// Past the 300-second access token lifespan the old token fails, and
-	// x/oauth2, which reads the wall clock, is told the token expired.
+	// x/oauth2, which reads the wall clock, gets a token whose expiry has passed.
 	e.clock.Advance(301 * time.Second)
 	var expired *oidc.TokenExpiredError
 	if _, err := verifier.Verify(ctx, first.AccessToken); !errors.As(err, &expired) {

@@ -1,9 +1,9 @@
 // Package mockidp emulates the per-realm OpenID Connect endpoints of
-// Keycloak 26: discovery, JWKS, the token endpoint, userinfo, the health
-// endpoints, and the browser flows: the authorization endpoint with its
-// login page, SSO cookies and request objects, RP-initiated logout with
-// front-channel and back-channel notifications, the session check iframe
-// of keycloak-js, introspection and revocation. Paths, token claims, error
+// Keycloak 26. They are discovery, JWKS, the token endpoint, userinfo and the
+// health endpoints, plus the browser flows. Those are the authorization
+// endpoint with its login page, SSO cookies and request objects,
+// RP-initiated logout with front-channel and back-channel notifications,
+// the session check iframe of keycloak-js, introspection and revocation. Paths, token claims, error
 // bodies, page texts and headers are Keycloak's, so that code written
 // against Keycloak works against it unchanged.
 //

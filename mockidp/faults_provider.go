@@ -48,7 +48,7 @@ const (
 
 	// Token endpoint and client authentication.
 	FaultTokenCacheable              ProviderFault = "token-cacheable"                // token responses lack Cache-Control and Pragma
-	FaultTokenGETAccepted            ProviderFault = "token-get-accepted"             // GET on the token endpoint answers 200
+	FaultTokenGETAccepted            ProviderFault = "token-get-accepted"             // GET on the token endpoint gets 200
 	FaultErrorStatus200              ProviderFault = "error-status-200"               // error bodies and challenges are sent with status 200
 	FaultErrorDescriptionsChanged    ProviderFault = "error-descriptions-changed"     // error_description is not Keycloak's
 	FaultGrantTypeErrorCode          ProviderFault = "grant-type-error-code"          // an unknown grant_type gets invalid_request
@@ -64,21 +64,21 @@ const (
 	FaultAccessTokenJTIMissing       ProviderFault = "access-token-jti-missing"       // access tokens have no jti and client_id
 
 	// Userinfo.
-	FaultUserinfoPOSTRejected    ProviderFault = "userinfo-post-rejected"     // POST on userinfo answers 405
+	FaultUserinfoPOSTRejected    ProviderFault = "userinfo-post-rejected"     // POST on userinfo gets 405
 	FaultUserinfoWrongSub        ProviderFault = "userinfo-wrong-sub"         // userinfo returns another sub
 	FaultUserinfoAcceptsBadToken ProviderFault = "userinfo-accepts-bad-token" // userinfo reads tokens without verifying them
 	FaultUserinfoNoChallenge     ProviderFault = "userinfo-no-challenge"      // a missing token gets 400 without a challenge
 	FaultUserinfoTwoMethods      ProviderFault = "userinfo-two-methods"       // a token in the header and the body is accepted
-	FaultUserinfoIgnoresOpenID   ProviderFault = "userinfo-ignores-openid"    // tokens without the openid scope are answered
+	FaultUserinfoIgnoresOpenID   ProviderFault = "userinfo-ignores-openid"    // tokens without the openid scope get userinfo
 
 	// Introspection and revocation.
 	FaultIntrospectionOpen           ProviderFault = "introspection-open"            // introspection needs no client authentication
 	FaultIntrospectionAlwaysActive   ProviderFault = "introspection-always-active"   // every token is reported active
 	FaultIntrospectionAlwaysInactive ProviderFault = "introspection-always-inactive" // every token is reported inactive
-	FaultRevocationNoop              ProviderFault = "revocation-noop"               // revocation answers 200 and revokes nothing
+	FaultRevocationNoop              ProviderFault = "revocation-noop"               // revocation returns 200 and revokes nothing
 	FaultRevocationCrossClient       ProviderFault = "revocation-cross-client"       // a client can revoke another client's tokens
-	FaultRevocationUnknownError      ProviderFault = "revocation-unknown-error"      // revoking an unknown token answers 400
-	FaultRevocationBody              ProviderFault = "revocation-body"               // a revocation answers with a JSON body
+	FaultRevocationUnknownError      ProviderFault = "revocation-unknown-error"      // revoking an unknown token gets 400
+	FaultRevocationBody              ProviderFault = "revocation-body"               // a revocation returns a JSON body
 
 	// Logout.
 	FaultLogoutAnyRedirect         ProviderFault = "logout-any-redirect"          // any post_logout_redirect_uri is accepted
@@ -88,7 +88,7 @@ const (
 	FaultLogoutStateDropped        ProviderFault = "logout-state-dropped"         // the logout redirect carries no state
 	FaultLogoutStateInvented       ProviderFault = "logout-state-invented"        // the logout redirect carries a state that was not sent
 	FaultLogoutRedirectWithoutHint ProviderFault = "logout-redirect-without-hint" // post_logout_redirect_uri works without id_token_hint
-	FaultLogoutWithoutConfirmation ProviderFault = "logout-without-confirmation"  // logout never asks for confirmation
+	FaultLogoutWithoutConfirmation ProviderFault = "logout-without-confirmation"  // logout never shows the confirmation page
 	FaultRefreshLogoutKeepsSession ProviderFault = "refresh-logout-keeps-session" // logout with a refresh token keeps the session
 	FaultBackchannelNotSent        ProviderFault = "backchannel-not-sent"         // no back-channel logout is sent
 	FaultBackchannelTokenNonce     ProviderFault = "backchannel-token-nonce"      // logout tokens carry a nonce

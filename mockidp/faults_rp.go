@@ -141,8 +141,8 @@ func (s *Server) initFaults() error {
 	return nil
 }
 
-// tokenKind tells the signer which token it signs, because some faults
-// break only one kind.
+// tokenKind is the kind of token being signed. Some faults break only
+// one kind.
 type tokenKind int
 
 const (

@@ -76,9 +76,9 @@ func (h *hashedPassword) deriveArgon2(password string) ([]byte, error) {
 	if v := h.params["type"]; len(v) > 0 {
 		kind = v[0]
 	}
-	// NOTE: these defaults are what Keycloak 25 and 26 are believed to
-	// use (argon2id, 7168 KiB, parallelism 1); exports normally carry
-	// every parameter, so they matter only for hand-written files.
+	// NOTE: Keycloak 25 and 26 are believed to use argon2id with 7168 KiB
+	// and parallelism 1. Exports carry every parameter, so these defaults
+	// matter only for hand-written files.
 	memory := uint32(param("memory", 7168))
 	threads := uint8(param("parallelism", 1))
 	length := uint32(len(h.value))

@@ -99,6 +99,7 @@ func (im *importer) realm(data []byte) (*Realm, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, im.fail("", "the file is empty")
 	}
+
 	var rep realmRep
 	if err := im.decode("$", data, &rep, realmKnown, realmIgnored); err != nil {
 		return nil, err
@@ -109,6 +110,7 @@ func (im *importer) realm(data []byte) (*Realm, error) {
 	if strings.ContainsAny(rep.Realm, "/?#%") {
 		return nil, im.fail("$.realm", "realm name %q contains a character that is not allowed in a URL path segment", rep.Realm)
 	}
+
 	r := &Realm{
 		Name:                 rep.Realm,
 		DisplayName:          rep.DisplayName,
@@ -136,6 +138,12 @@ func (im *importer) realm(data []byte) (*Realm, error) {
 	if alg := rep.DefaultSignatureAlgorithm; alg != "" && alg != "RS256" {
 		return nil, im.fail("$.defaultSignatureAlgorithm", "unsupported algorithm %q: only RS256 is supported", alg)
 	}
+	if r.RevokeRefreshToken {
+		// NOTE: refresh tokens stay reusable, as with Keycloak's default;
+		// the revocation on use that this setting requires is not emulated.
+		im.warnings = append(im.warnings, "$.revokeRefreshToken: true is not enforced, refresh tokens stay reusable")
+	}
+
 	for i, raw := range rep.Clients {
 		if err := im.client(r, fmt.Sprintf("$.clients[%d]", i), raw); err != nil {
 			return nil, err
@@ -153,6 +161,7 @@ func (im *importer) realm(data []byte) (*Realm, error) {
 	if err := im.linkServiceAccounts(r); err != nil {
 		return nil, err
 	}
+
 	keys, err := im.keyComponents(r.Name, rep.Components)
 	if err != nil {
 		return nil, err
@@ -197,6 +206,7 @@ func (im *importer) client(r *Realm, path string, raw json.RawMessage) error {
 		im.warnings = append(im.warnings, fmt.Sprintf("%s: client %q uses protocol %q and is skipped", path, rep.ClientID, rep.Protocol))
 		return nil
 	}
+
 	// Keycloak 26's realm import keeps the model defaults for absent
 	// booleans: enabled and standard flow on, everything else off, so a
 	// client without publicClient is confidential.
@@ -225,6 +235,7 @@ func (im *importer) client(r *Realm, path string, raw json.RawMessage) error {
 		OptionalScopes:     rep.OptionalClientScopes,
 		Attributes:         rep.Attributes,
 	}
+
 	if c.ID == "" {
 		c.ID = uuid.NewString()
 	}
@@ -238,6 +249,7 @@ func (im *importer) client(r *Realm, path string, raw json.RawMessage) error {
 	if c.OptionalScopes == nil {
 		c.OptionalScopes = optionalClientScopes
 	}
+
 	if !c.Public && !c.BearerOnly && c.Secret == "" {
 		// Keycloak generates a random secret here, which no test could know,
 		// so the file is more likely wrong than meant.
@@ -465,9 +477,9 @@ func (im *importer) user(r *Realm, path string, raw json.RawMessage) error {
 	r.users[key] = u
 	r.usersByID[u.ID] = u
 	if mail := strings.ToLower(u.Email); mail != "" {
-		if _, taken := r.usersByMail[mail]; taken {
+		if _, shared := r.usersByMail[mail]; shared {
 			// A nil entry marks an address that two users share, which
-			// then identifies nobody.
+			// then identifies no user.
 			r.usersByMail[mail] = nil
 		} else {
 			r.usersByMail[mail] = u
@@ -615,7 +627,7 @@ func fieldSet(v any) map[string]bool {
 }
 
 // genericPath drops array indices, so that a warning about one client's
-// field stands for every client.
+// field covers every client.
 func genericPath(path string) string {
 	var b strings.Builder
 	skip := false

@@ -186,3 +186,16 @@ func TestImportedRealmReplacesDefault(t *testing.T) {
 		t.Errorf("New() with a realm twice error = %v, want %q", err, want)
 	}
 }
+
+func TestImportWarnsAboutRevokeRefreshToken(t *testing.T) {
+	t.Parallel()
+	data := realmJSON(t, map[string]any{"realm": "x", "revokeRefreshToken": true})
+	_, warnings, err := parseRealm("revoke.json", data)
+	if err != nil {
+		t.Fatalf("parseRealm() error = %v", err)
+	}
+	want := []string{"$.revokeRefreshToken: true is not enforced, refresh tokens stay reusable"}
+	if diff := cmp.Diff(want, warnings); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	}
+}

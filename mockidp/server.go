@@ -292,8 +292,8 @@ func (s *Server) logRejected(c echo.Context, pe *protocol.Error) {
 		"realm", truncate(realm), "client_id", truncate(clientID), "status", pe.HTTPStatus(), "error", pe)
 }
 
-// bearerChallenge is an error answered with a WWW-Authenticate Bearer
-// challenge and no body, as Keycloak 26's userinfo endpoint answers.
+// bearerChallenge is an error sent as a WWW-Authenticate Bearer challenge
+// with no body, as Keycloak 26's userinfo endpoint sends its errors.
 type bearerChallenge struct {
 	realm string
 	err   *protocol.Error // nil for the bare challenge
@@ -313,7 +313,7 @@ func (b *bearerChallenge) Unwrap() error {
 	return b.err
 }
 
-// basicChallenge answers 401 with a Basic challenge and no body, which is
+// basicChallenge is a 401 response with a Basic challenge and no body, which is
 // what Keycloak 26's token endpoint sends for an Authorization header that
 // is not Basic when the form has no client_id.
 type basicChallenge struct{ realm string }
@@ -440,7 +440,7 @@ func truncate(v string) string {
 }
 
 // handleUnknownProtocol responds to paths below /protocol/ that no route
-// serves: Keycloak 26 knows only openid-connect (and SAML, which the
+// serves: Keycloak 26 serves only openid-connect (and SAML, which the
 // emulator does not serve).
 func (s *Server) handleUnknownProtocol(c *realmContext) error {
 	if answered, err := s.tokenGETFault(c); answered {
@@ -450,7 +450,7 @@ func (s *Server) handleUnknownProtocol(c *realmContext) error {
 		return errNoProtocol
 	}
 	// A path that another method serves gets 405, as Keycloak's router
-	// answers it; echo sends such requests here because of this route.
+	// responds; echo sends such requests here because of this route.
 	suffix := strings.TrimPrefix(c.Request().URL.Path, s.cfg.relativePath+"/realms/"+c.realm.Name)
 	for _, r := range s.echo.Routes() {
 		if r.Path == s.cfg.relativePath+"/realms/:realm"+suffix {

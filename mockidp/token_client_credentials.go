@@ -32,7 +32,7 @@ func (s *Server) grantClientCredentials(c *realmContext, client *Client, f form)
 		remoteAddr: remoteIP(c.Request()), serviceAcct: true,
 	}
 	// Keycloak 26 keeps a client-credentials session only when the client
-	// asks for refresh tokens; otherwise the session is transient, and the
+	// requests refresh tokens. Otherwise the session is transient, so the
 	// token has no sid and the response no session_state.
 	// NOTE: whether Keycloak 26 omits sid here is believed, not confirmed.
 	refresh := client.ClientCredentialsRefresh || c.realm.hasFault(FaultClientCredentialsRefresh)

@@ -42,7 +42,7 @@ var errInvalidUserCredentials = protocol.New(protocol.ErrInvalidGrant, "Invalid 
 
 // checkUserCredentials finds an enabled, fully set-up user whose password
 // matches. Unknown users and wrong passwords fail alike, so the response
-// tells an attacker nothing about which usernames exist.
+// reveals nothing about which usernames exist.
 func checkUserCredentials(r *Realm, username, password string) (*User, error) {
 	user, ok := r.LoginUser(username)
 	if !ok || user.ServiceAccountOf != "" || user.password == nil || !user.password.verify(password) {

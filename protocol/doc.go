@@ -1,8 +1,8 @@
-// Package protocol holds the OAuth 2.0 and OpenID Connect vocabulary that the
-// emulator (mockidp), the GraphQL API (mockapi) and the conformance kit
-// (conformance) share: error codes, grant and response types, claim names,
-// Keycloak's token "typ" values, and the one typed protocol error with its
-// writers.
+// Package protocol contains the OAuth 2.0 and OpenID Connect vocabulary that
+// the emulator (mockidp), the GraphQL API (mockapi) and the conformance kit
+// (conformance) share. That is error codes, grant and response types, claim
+// names, Keycloak's token "typ" values, and the one typed protocol error
+// with its writers.
 //
 // It imports none of the packages that use it, so it stays small and each of
 // them can depend on it without depending on the others.

@@ -97,7 +97,7 @@ func (e *Error) LogValue() slog.Value {
 }
 
 // DefaultStatus returns the HTTP status that RFC 6749 section 5.2 and
-// RFC 6750 section 3.1 give to an error code: 401 for invalid_client and
+// RFC 6750 section 3.1 give to an error code. It is 401 for invalid_client and
 // invalid_token, 403 for insufficient_scope and access_denied, 404 for
 // not_found, 500 for server_error and 400 for every other code.
 func DefaultStatus(code string) int {

@@ -52,7 +52,7 @@ func BearerChallenge(realm string, err *Error) string {
 
 // WriteBearerError responds to a protected-resource request as RFC 6750
 // section 3 requires: the challenge in WWW-Authenticate and no body, which is
-// also what Keycloak 26's userinfo endpoint sends. A nil err answers 401 with
+// also what Keycloak 26's userinfo endpoint sends. A nil err sends 401 with
 // the bare challenge.
 func WriteBearerError(w http.ResponseWriter, realm string, err *Error) {
 	status := http.StatusUnauthorized

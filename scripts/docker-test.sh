@@ -8,7 +8,7 @@
 # the container as well.
 #
 # It installs Docker when dockerd is missing and starts dockerd when no
-# daemon answers, and it stops the containers and the daemon it started
+# daemon responds, and it stops the containers and the daemon it started
 # when it exits. Ports are published on 127.0.0.1 only.
 #
 # Environment:
@@ -109,7 +109,7 @@ if ! docker info >/dev/null 2>&1; then
 	started_dockerd=$!
 	if ! wait_for 30 docker info; then
 		cat "$workdir/dockerd.log" >&2
-		fail "dockerd did not answer docker info within 30 s"
+		fail "dockerd did not respond to docker info within 30 s"
 	fi
 fi
 if ! docker buildx version >/dev/null 2>&1; then
