@@ -41,7 +41,7 @@ func (s *Server) handleToken(c *realmContext) error {
 	if grant == "" && !c.realm.hasFault(FaultMissingGrantTypeUnsupported) {
 		return protocol.New(protocol.ErrInvalidRequest, "Missing form parameter: grant_type")
 	}
-	handler, ok := s.grants()[grant]
+	handler, ok := s.grantHandler(grant)
 	if !ok {
 		return s.unsupportedGrantError(c.realm)
 	}
@@ -64,12 +64,20 @@ func (s *Server) handleToken(c *realmContext) error {
 
 type grantHandler func(c *realmContext, client *Client, f form) (*tokenResponse, error)
 
-func (s *Server) grants() map[string]grantHandler {
-	return map[string]grantHandler{
-		protocol.GrantAuthorizationCode: s.grantAuthorizationCode,
-		protocol.GrantClientCredentials: s.grantClientCredentials,
-		protocol.GrantPassword:          s.grantPassword,
-		protocol.GrantRefreshToken:      s.grantRefreshToken,
+// grantHandler returns the handler of a grant type, and false for a type
+// that the emulator does not support.
+func (s *Server) grantHandler(grant string) (grantHandler, bool) {
+	switch grant {
+	case protocol.GrantAuthorizationCode:
+		return s.grantAuthorizationCode, true
+	case protocol.GrantClientCredentials:
+		return s.grantClientCredentials, true
+	case protocol.GrantPassword:
+		return s.grantPassword, true
+	case protocol.GrantRefreshToken:
+		return s.grantRefreshToken, true
+	default:
+		return nil, false
 	}
 }
 
